@@ -45,7 +45,10 @@ export interface CryptoProvider {
   x25519PublicKey(privateKey: Uint8Array): Uint8Array;
   x25519SharedSecret(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
 
-  /** P-256: public keys SEC1 (compressed or not); ECDH returns the 32-byte x coordinate. */
+  /**
+   * P-256: public keys SEC1 (compressed or not); ECDH returns the 32-byte x coordinate.
+   * p256PublicKey returns uncompressed (65 bytes, 0x04||x||y) unless `compressed` is true (33 bytes).
+   */
   p256PublicKey(privateKey: Uint8Array, compressed?: boolean): Uint8Array;
   p256SharedSecret(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
   /** ES256 (RFC 7518 §3.4): SHA-256 then ECDSA, signature is 64-byte r||s (low-S not required to verify). */
@@ -59,3 +62,10 @@ export interface CryptoProvider {
 
   randomBytes(length: number): Uint8Array;
 }
+
+/**
+ * What a host may replace: any member, and within `aead` any single
+ * algorithm (node:crypto has no XChaCha20, so a Node host overrides three
+ * of the four and keeps the default XC20P).
+ */
+export type CryptoOverrides = Partial<Omit<CryptoProvider, 'aead'>> & { aead?: Partial<Record<AeadName, Aead>> };
