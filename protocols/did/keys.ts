@@ -19,6 +19,7 @@ import { getCrypto } from '../crypto/index.ts';
 import { base58btcDecode, base58btcEncode } from '../encoding/multibase.ts';
 import { base64urlDecode, base64urlEncode } from '../encoding/base64url.ts';
 import { equalBytes } from '../encoding/bytes.ts';
+import { isRecord } from '../encoding/json.ts';
 import { decodeMultikey, encodeMultikey, type KeyCodec } from '../encoding/multikey.ts';
 import { DidError, isSsiotError } from '../errors.ts';
 import type { Jwk, JwkSecret, VerificationMethod } from './types.ts';
@@ -81,10 +82,6 @@ function unsupported(message: string): DidError {
   return new DidError('did.unsupported_key_type', message);
 }
 
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
 /** The kind for a public-key multicodec name; anything else is `did.unsupported_key_type`. */
 export function keyKindFromCodec(codec: string): KeyKind {
   for (const kind of KEY_KINDS) if (PUBLIC_CODEC[kind] === codec) return kind;
@@ -130,17 +127,25 @@ export function ecPublicKeyBytes(key: PublicKey, compressed: boolean): Uint8Arra
 
 // ---------------------------------------------------------------- Multikey
 
+/**
+ * Split a Multikey (`z...`) into codec and raw key bytes, with DidErrors:
+ * `what` names the member in messages (`publicKeyMultibase`, `did:key`, ...).
+ * The codec may be any key codec, including ones ssiot cannot use (RSA, BLS).
+ */
+export function decodeKeyMultibase(multibase: string, what: string): { codec: KeyCodec; key: Uint8Array } {
+  if (typeof multibase !== 'string' || multibase[0] !== 'z') {
+    throw invalidKey(`${what} must be a base58btc multibase string (z...)`);
+  }
+  try {
+    return decodeMultikey(multibase);
+  } catch (e) {
+    throw fromEncodingError(e, what);
+  }
+}
+
 /** Decode a public Multikey (`z...`, multicodec-prefixed) to a checked public key. */
 export function publicKeyFromMultikey(multibase: string): PublicKey {
-  if (typeof multibase !== 'string' || multibase[0] !== 'z') {
-    throw invalidKey('publicKeyMultibase must be a base58btc multibase string (z...)');
-  }
-  let decoded: { codec: KeyCodec; key: Uint8Array };
-  try {
-    decoded = decodeMultikey(multibase);
-  } catch (e) {
-    throw fromEncodingError(e, 'publicKeyMultibase');
-  }
+  const decoded = decodeKeyMultibase(multibase, 'publicKeyMultibase');
   const kind = keyKindFromCodec(decoded.codec);
   return { kind, bytes: normalizePublicKey(kind, decoded.key) };
 }
@@ -279,15 +284,7 @@ export function privateKeyToJwk(key: PrivateKey): Jwk {
 
 /** Private key from `privateKeyMultibase` (multicodec ed25519-priv, x25519-priv, p256-priv, ...). */
 export function privateKeyFromMultibase(multibase: string): { privateKey: PrivateKey; publicKey: PublicKey } {
-  if (typeof multibase !== 'string' || multibase[0] !== 'z') {
-    throw invalidKey('privateKeyMultibase must be a base58btc multibase string (z...)');
-  }
-  let decoded: { codec: KeyCodec; key: Uint8Array };
-  try {
-    decoded = decodeMultikey(multibase);
-  } catch (e) {
-    throw fromEncodingError(e, 'privateKeyMultibase');
-  }
+  const decoded = decodeKeyMultibase(multibase, 'privateKeyMultibase');
   const kind = KEY_KINDS.find((k) => PRIVATE_CODEC[k] === decoded.codec);
   if (!kind) throw unsupported(`unsupported private key codec ${decoded.codec}`);
   const privateKey: PrivateKey = { kind, bytes: decoded.key };

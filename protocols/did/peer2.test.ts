@@ -5,6 +5,7 @@ import { base64urlEncode } from '../encoding/base64url.ts';
 import { base58btcEncode } from '../encoding/multibase.ts';
 import { bytesToHex, utf8Encode } from '../encoding/bytes.ts';
 import { parseSecret, publicKeyFromVerificationMethod } from './keys.ts';
+import { PeerDidStore } from './peer-store.ts';
 import {
   createDidPeer2,
   decodeDidPeer2Service,
@@ -12,6 +13,7 @@ import {
   encodeDidPeer2Service,
   generateDidPeer2,
   resolveDidPeer2,
+  resolveDidPeer3,
   type DidPeer2Key,
   type DidPeer2Service,
 } from './peer2.ts';
@@ -65,6 +67,33 @@ describe('did:peer:2 vectors', () => {
     expect(doc.keyAgreement).toEqual(['#key-1']);
     expect(doc.authentication).toEqual(['#key-2', '#key-3']);
     expect(doc.alsoKnownAs).toEqual([v.didPeer3]);
+  });
+});
+
+describe('did:peer:3', () => {
+  for (const file of ['peer2-spec-example.json', 'peer2-readme-usage-example.json']) {
+    it(`${file}: resolves from its did:peer:2 (hint or store), as the did:peer:2 document renamed`, () => {
+      const v = readVectorJson<Peer2Vector>(`did-peer/${file}`);
+      // expected: the vector's did:peer:2 document with every did:peer:2 replaced by the did:peer:3
+      const expected = JSON.parse(JSON.stringify(v.resolvedDocument).split(v.did).join(v.didPeer3)) as DidDocument;
+      expected.alsoKnownAs = [v.did];
+      expect(resolveDidPeer3(v.didPeer3, { longForm: v.did })).toEqual(expected);
+      const store = new PeerDidStore();
+      store.remember(v.did);
+      expect(resolveDidPeer3(v.didPeer3, { store })).toEqual(expected);
+    });
+  }
+
+  it('without its did:peer:2 it is did.not_found; with another one, or malformed, did.invalid', () => {
+    const a = readVectorJson<Peer2Vector>('did-peer/peer2-spec-example.json');
+    const b = readVectorJson<Peer2Vector>('did-peer/peer2-readme-usage-example.json');
+    expectCode(() => resolveDidPeer3(a.didPeer3), 'did.not_found');
+    expectCode(() => resolveDidPeer3(a.didPeer3, { store: new PeerDidStore() }), 'did.not_found');
+    expectCode(() => resolveDidPeer3(a.didPeer3, { longForm: b.did }), 'did.invalid');
+    expectCode(() => resolveDidPeer3(a.didPeer3, { longForm: 'did:peer:2' }), 'did.invalid');
+    for (const bad of ['did:peer:3', `did:peer:3${a.didPeer3.slice(11)}`, `${a.didPeer3}x`, `did:peer:3z${'1'.repeat(46)}`, a.did]) {
+      expectCode(() => resolveDidPeer3(bad, { longForm: a.did }), 'did.invalid');
+    }
   });
 });
 

@@ -20,17 +20,20 @@
  *   Core idchar, so such a string is not a DID at all (`did.invalid`).
  * - A service element holding a JSON *array* of services (older spec
  *   revisions) is accepted and expanded in order.
- * - did:peer:0/1/3/4 are not resolved here (`did.unsupported_method` in the
- *   resolver); did:peer:4 is out of scope for ssiot. did:peer:3 can only be
- *   derived (didPeer2ToPeer3), since resolving it needs the did:peer:2.
+ * - did:peer:3 resolves only with its did:peer:2 at hand (resolveDidPeer3:
+ *   a hint or a store of DIDs seen, else `did.not_found`). Its document is
+ *   the did:peer:2 document with the did:peer:2 replaced by the did:peer:3
+ *   (`id`, every `controller`) and `alsoKnownAs: [did:peer:2]`, as ACA-Py's
+ *   did:peer:3 resolver builds it; the spec does not spell it out.
+ * - did:peer:0/1 are not resolved (`did.unsupported_method` in the resolver).
  */
 import { getCrypto } from '../crypto/index.ts';
 import { base64urlDecode, base64urlEncode } from '../encoding/base64url.ts';
-import { utf8Decode, utf8Encode, concatBytes } from '../encoding/bytes.ts';
-import { multibaseEncode } from '../encoding/multibase.ts';
-import { parseJson } from '../encoding/json.ts';
+import { utf8Encode } from '../encoding/bytes.ts';
+import { isRecord, parseJsonBytes } from '../encoding/json.ts';
 import { DidError } from '../errors.ts';
 import { parseDid } from './did-url.ts';
+import { isPeerHash, longFormFor, peerHash, type ShortFormOptions } from './peer-short.ts';
 import { jwkSecret, publicKeyFromMultikey, publicKeyFromPrivateKey, publicKeyToMultikey, type PrivateKey } from './keys.ts';
 import type { CreatedDid, DidDocument, MultikeyVerificationMethod, Service, VerificationRelationship } from './types.ts';
 
@@ -94,10 +97,6 @@ function invalid(message: string, cause?: unknown): DidError {
   return new DidError('did.invalid', message, cause === undefined ? undefined : { cause });
 }
 
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
 /**
  * Replace keys (recursively) by table, then the value of `typeKey` (the type
  * member's name *after* renaming: `t` when abbreviating, `type` when
@@ -128,7 +127,7 @@ export function encodeDidPeer2Service(service: DidPeer2Service): string {
 export function decodeDidPeer2Service(value: string): Record<string, unknown>[] {
   let json: unknown;
   try {
-    json = parseJson(utf8Decode(base64urlDecode(value)));
+    json = parseJsonBytes(base64urlDecode(value));
   } catch (e) {
     throw invalid('did:peer:2 service is not base64url-encoded JSON', e);
   }
@@ -184,8 +183,25 @@ function elements(did: string): PeerElement[] {
 /** did:peer:3 = "did:peer:3" + "z" + base58btc(multihash sha2-256 of the did:peer:2 part after "did:peer:2"). */
 export function didPeer2ToPeer3(did: string): string {
   elements(did);
-  const digest = getCrypto().sha256(utf8Encode(did.slice(PREFIX.length)));
-  return `did:peer:3${multibaseEncode(concatBytes(new Uint8Array([0x12, 0x20]), digest), 'base58btc')}`;
+  return `did:peer:3${peerHash(did.slice(PREFIX.length))}`;
+}
+
+/**
+ * Resolve a did:peer:3 from its did:peer:2 (`options.longForm`, or
+ * `options.store`); without one, `did.not_found`; a did:peer:2 that is
+ * not its long form, `did.invalid`. See the module comment for the document.
+ */
+export function resolveDidPeer3(did: string, options: ShortFormOptions = {}): DidDocument {
+  const parsed = parseDid(did);
+  if (parsed.method !== 'peer' || parsed.id[0] !== '3' || !isPeerHash(parsed.id.slice(1))) {
+    throw invalid('a did:peer:3 is "did:peer:3" + a base58btc sha2-256 multihash');
+  }
+  const peer2 = longFormFor(did, options, didPeer2ToPeer3);
+  const doc = resolveDidPeer2(peer2);
+  doc.id = did;
+  for (const vm of doc.verificationMethod ?? []) vm.controller = did;
+  doc.alsoKnownAs = [peer2];
+  return doc;
 }
 
 /** Resolve a did:peer:2 to its DID document (see module comment). */

@@ -4,6 +4,7 @@ import { readVectorJson } from '../../tests/support/vectors.ts';
 import { bytesToHex } from '../encoding/bytes.ts';
 import { createDidKey, resolveDidKey } from './key.ts';
 import { parseSecret, publicKeyFromVerificationMethod } from './keys.ts';
+import { PeerDidStore } from './peer-store.ts';
 import { generateDidPeer2, resolveDidPeer2 } from './peer2.ts';
 import {
   createDefaultResolver,
@@ -31,12 +32,36 @@ describe('DidResolverRegistry / createDefaultResolver', () => {
   it('unknown methods, other did:peer numalgos and malformed DIDs fail with stable codes', async () => {
     const r = createDefaultResolver();
     await expectCodeAsync(() => r.resolve('did:web:example.com'), 'did.unsupported_method');
-    await expectCodeAsync(() => r.resolve('did:peer:3zQmd6RdU6e2nDrLn1rjwdA5Buzq7wJwsv3WJ1AgrwKYJoLE'), 'did.unsupported_method');
-    await expectCodeAsync(() => r.resolve('did:peer:4zQmd6RdU6e2nDrLn1rjwdA5Buzq7wJwsv3WJ1AgrwKYJoLE'), 'did.unsupported_method');
+    await expectCodeAsync(() => r.resolve('did:peer:1zQmd6RdU6e2nDrLn1rjwdA5Buzq7wJwsv3WJ1AgrwKYJoLE'), 'did.unsupported_method');
+    // short forms never seen in long form: not found (the did:peer specs' answer)
+    await expectCodeAsync(() => r.resolve('did:peer:3zQmd6RdU6e2nDrLn1rjwdA5Buzq7wJwsv3WJ1AgrwKYJoLE'), 'did.not_found');
+    await expectCodeAsync(() => r.resolve('did:peer:4zQmd6RdU6e2nDrLn1rjwdA5Buzq7wJwsv3WJ1AgrwKYJoLE'), 'did.not_found');
     await expectCodeAsync(() => r.resolve('did:peer:0z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp'), 'did.unsupported_method');
     await expectCodeAsync(() => r.resolve('DID:key:z6Mk'), 'did.invalid');
     await expectCodeAsync(() => r.resolve(`${KEY_DID}#frag`), 'did.invalid');
     await expectCodeAsync(() => r.resolve(`${KEY_DID.slice(0, -1)}0`), 'did.invalid_key'); // '0' is not base58
+  });
+
+  it('did:peer short forms resolve once their long form has been resolved (or given in a store)', async () => {
+    const p2 = readVectorJson<{ did: string; didPeer3: string }>('did-peer/peer2-spec-example.json');
+    const p4 = readVectorJson<{ longFormDid: string; shortFormDid: string; resolvedLongForm: DidDocument; resolvedShortForm: DidDocument }>(
+      'did-peer/peer4-example-5.json',
+    );
+    const r = createDefaultResolver();
+    await expectCodeAsync(() => r.resolve(p2.didPeer3), 'did.not_found');
+    await expectCodeAsync(() => r.resolve(p4.shortFormDid), 'did.not_found');
+    await r.resolve(p2.did);
+    expect(await r.resolve(p4.longFormDid)).toEqual(p4.resolvedLongForm);
+    expect((await r.resolve(p2.didPeer3)).alsoKnownAs).toEqual([p2.did]);
+    expect(await r.resolve(p4.shortFormDid)).toEqual(p4.resolvedShortForm);
+    // each resolver has its own memory unless given one
+    await expectCodeAsync(() => createDefaultResolver().resolve(p4.shortFormDid), 'did.not_found');
+    const peerDids = new PeerDidStore();
+    peerDids.remember(p4.longFormDid);
+    expect(await createDefaultResolver({ peerDids }).resolve(p4.shortFormDid)).toEqual(p4.resolvedShortForm);
+    // the key of a short-form document dereferences like any other
+    const vm = await resolveVerificationMethod(r, `${p4.shortFormDid}#key-3`, 'keyAgreement');
+    expect(vm.controller).toBe(p4.shortFormDid);
   });
 
   it('serves listed documents (copies), and did.not_found for unlisted DIDs of a listed method', async () => {

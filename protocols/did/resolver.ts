@@ -12,10 +12,14 @@
  * (`did.invalid_document` otherwise): a method resolver that answered for
  * another DID would let one DID's keys stand in for another's.
  */
+import { isRecord } from '../encoding/json.ts';
 import { DidError } from '../errors.ts';
 import { absoluteDidUrl, parseDid, parseDidUrl } from './did-url.ts';
 import { resolveDidKey } from './key.ts';
-import { resolveDidPeer2 } from './peer2.ts';
+import type { ShortFormOptions } from './peer-short.ts';
+import { PeerDidStore, peerShortForm } from './peer-store.ts';
+import { resolveDidPeer2, resolveDidPeer3 } from './peer2.ts';
+import { resolveDidPeer4 } from './peer4.ts';
 import type { DidDocument, DidResolver, VerificationMethod, VerificationRelationship } from './types.ts';
 import { VERIFICATION_RELATIONSHIPS } from './types.ts';
 
@@ -25,10 +29,6 @@ export type ResolveFn = (did: string) => DidDocument | Promise<DidDocument>;
 /** Deep copy of plain JSON data (structuredClone is not in every engine ssiot runs on). */
 function cloneJson<T>(x: T): T {
   return JSON.parse(JSON.stringify(x)) as T;
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 /** Check the minimum a DID document must have to be served: an object whose `id` is a DID. */
@@ -98,23 +98,43 @@ export class DidResolverRegistry implements DidResolver {
   }
 }
 
-/** did:peer dispatch by numalgo: only 2 resolves (0/1/3/4 are out of scope). */
-export function resolveDidPeer(did: string): DidDocument {
+/**
+ * did:peer dispatch by numalgo: 2 and long-form 4 resolve by themselves;
+ * 3 and short-form 4 only through their long form (`options`, else
+ * `did.not_found`); 0 and 1 are not supported (`did.unsupported_method`).
+ */
+export function resolveDidPeer(did: string, options: ShortFormOptions = {}): DidDocument {
   const { id } = parseDid(did);
   if (id.startsWith('2.')) return resolveDidPeer2(did);
+  if (id[0] === '3') return resolveDidPeer3(did, options);
+  if (id[0] === '4') return resolveDidPeer4(did, options);
   throw new DidError('did.unsupported_method', `did:peer numalgo ${id[0]} is not supported`);
 }
 
 export interface DefaultResolverOptions {
   /** Documents to serve as given, e.g. from the CLI's `--dids D.json`. */
   documents?: readonly DidDocument[];
+  /**
+   * Long-form peer DIDs seen so far; every did:peer:2 and long did:peer:4 the
+   * resolver resolves is added, so their short forms resolve afterwards.
+   * Default: a fresh store per resolver.
+   */
+  peerDids?: PeerDidStore;
 }
 
-/** A registry with did:key (default Multikey format) and did:peer:2, plus any listed documents. */
+/**
+ * A registry with did:key (default Multikey format) and did:peer (2, 3, 4),
+ * plus any listed documents.
+ */
 export function createDefaultResolver(options: DefaultResolverOptions = {}): DidResolverRegistry {
   const r = new DidResolverRegistry();
+  const store = options.peerDids ?? new PeerDidStore();
   r.register('key', (did) => resolveDidKey(did));
-  r.register('peer', resolveDidPeer);
+  r.register('peer', (did) => {
+    const doc = resolveDidPeer(did, { store });
+    if (peerShortForm(did) !== undefined) store.remember(did);
+    return doc;
+  });
   if (options.documents) r.addDocuments(options.documents);
   return r;
 }

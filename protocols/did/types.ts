@@ -72,9 +72,17 @@ export interface X25519KeyAgreementKey2020Method extends VerificationMethodBase 
  * Legacy suites that carry the raw key as plain base58btc (no multibase
  * prefix, no multicodec): Ed25519 2018, X25519 2019, secp256k1 2019 and the
  * short-lived P256Key2021 (EC keys SEC1-compressed). did:key test vectors use them.
+ * The BLS12-381 2020 suites (compressed points) are written when resolving
+ * a BLS did:key, for display only: no ssiot crypto accepts them.
  */
 export interface Base58VerificationMethod extends VerificationMethodBase {
-  type: 'Ed25519VerificationKey2018' | 'X25519KeyAgreementKey2019' | 'EcdsaSecp256k1VerificationKey2019' | 'P256Key2021';
+  type:
+    | 'Ed25519VerificationKey2018'
+    | 'X25519KeyAgreementKey2019'
+    | 'EcdsaSecp256k1VerificationKey2019'
+    | 'P256Key2021'
+    | 'Bls12381G1Key2020'
+    | 'Bls12381G2Key2020';
   publicKeyBase58: string;
 }
 

@@ -7,6 +7,7 @@ export * from './base64url.ts';
 export * from './multibase.ts';
 export * from './multicodec.ts';
 export * from './multihash.ts';
+export * from './der.ts';
 export {
   KEY_LENGTHS,
   checkKeyBytes,

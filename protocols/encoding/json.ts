@@ -160,3 +160,8 @@ export function parseJsonBytes<T = unknown>(b: Uint8Array): T {
   }
   return parseJson<T>(text);
 }
+
+/** True for a JSON object (not null, not an array): the shape check every parsed document starts with. */
+export function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}

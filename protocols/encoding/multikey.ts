@@ -11,6 +11,7 @@
  * the crypto layer's question, not this one.
  */
 import { EncodingError } from '../errors.ts';
+import { DER_TAG, readDerElement } from './der.ts';
 import { base58btcDecode, base58btcEncode } from './multibase.ts';
 import { multicodecDecode, multicodecEncode, type MulticodecName } from './multicodec.ts';
 
@@ -49,23 +50,21 @@ export function isKeyCodec(name: string): name is KeyCodec {
 }
 
 /**
- * Checks the outer DER SEQUENCE header of an RSA key: tag 0x30 and a
- * definite, minimally encoded length that covers exactly the remaining bytes.
- * The inner INTEGERs are the RSA implementation's business.
+ * Checks the outer DER SEQUENCE of an RSA key: tag 0x30 and a definite,
+ * minimally encoded length that covers exactly the remaining bytes. The
+ * inner INTEGERs are read where the key is used (der.ts decodeRsaPublicKey).
+ * Codes kept from before der.ts existed: wrong tag `encoding.invalid_key`,
+ * any length problem `encoding.invalid_key_length`.
  */
 function checkDerSequence(codec: KeyCodec, key: Uint8Array): void {
-  if (key.length < 2 || key[0] !== 0x30) throw new EncodingError('encoding.invalid_key', `${codec} must be a DER SEQUENCE`);
-  let len = key[1];
-  let header = 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 3 || key.length < 2 + n) throw new EncodingError('encoding.invalid_key_length', `${codec} DER length is malformed`);
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + key[2 + i];
-    if (key[2] === 0 || len < 0x80) throw new EncodingError('encoding.invalid_key_length', `${codec} DER length is not minimal`);
-    header += n;
+  if (key.length < 2 || key[0] !== DER_TAG.SEQUENCE) throw new EncodingError('encoding.invalid_key', `${codec} must be a DER SEQUENCE`);
+  let end: number;
+  try {
+    end = readDerElement(key, 0).end;
+  } catch (e) {
+    throw new EncodingError('encoding.invalid_key_length', `${codec} DER length is malformed`, { cause: e });
   }
-  if (header + len !== key.length) throw new EncodingError('encoding.invalid_key_length', `${codec} DER length does not match the key bytes`);
+  if (end !== key.length) throw new EncodingError('encoding.invalid_key_length', `${codec} DER length does not match the key bytes`);
 }
 
 /** Length/shape check shared by encode and decode. */
