@@ -5,6 +5,7 @@ import { base58btcDecode, base58btcEncode as base58 } from '../encoding/multibas
 import { base64urlDecode, base64urlEncode } from '../encoding/base64url.ts';
 import { bytesToHex } from '../encoding/bytes.ts';
 import {
+  decodeKeyMultibase,
   ecPublicKeyBytes,
   jwkSecret,
   parseSecret,
@@ -102,6 +103,20 @@ describe('JWK <-> raw', () => {
     expectCode(() => privateKeyFromJwk({ kty: 'EC', crv: 'P-256', d: base64urlEncode(new Uint8Array(32)) }), 'did.invalid_key'); // zero scalar
     // without x the public key is derived
     expect(privateKeyFromJwk({ kty: 'OKP', crv: 'Ed25519', d: a.d }).publicKey.bytes).toEqual(base64urlDecode(a.x!));
+  });
+});
+
+describe('decodeKeyMultibase', () => {
+  it('splits any key codec, usable or not, with DidErrors naming the member', () => {
+    const rsa = Object.keys(readVectorJson<Record<string, unknown>>('did-key/rsa.json'))[0].slice('did:key:'.length);
+    expect(decodeKeyMultibase(rsa, 'did:key').codec).toBe('rsa-pub');
+    const ed = decodeKeyMultibase('z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp', 'publicKeyMultibase');
+    expect(ed.codec).toBe('ed25519-pub');
+    expect(ed.key).toHaveLength(32);
+    expectCode(() => decodeKeyMultibase('6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp', 'x'), 'did.invalid_key');
+    expectCode(() => decodeKeyMultibase('z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooW0', 'x'), 'did.invalid_key');
+    expectCode(() => decodeKeyMultibase(`z${base58(new Uint8Array([0x12, 0x20, ...new Uint8Array(32)]))}`, 'x'), 'did.unsupported_key_type');
+    expectCode(() => decodeKeyMultibase(42 as unknown as string, 'x'), 'did.invalid_key');
   });
 });
 
