@@ -5,9 +5,10 @@
 import { isSsiotError } from '../protocols/errors.ts';
 import { type Command, groupHelp, helpText, parseCommandArgs, UsageError } from './command.ts';
 import { didCommands } from './did.ts';
+import { didcommCommands } from './didcomm.ts';
 import { vcCommands } from './vc.ts';
 
-export const commands: Command[] = [...didCommands, ...vcCommands];
+export const commands: Command[] = [...didCommands, ...didcommCommands, ...vcCommands];
 
 function findCommand(words: string[]): Command | undefined {
   let best: Command | undefined;

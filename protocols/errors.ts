@@ -42,6 +42,41 @@ export class VcError extends SsiotError {
   }
 }
 
+/** SUIT manifests, firmware images and the device updater (`firmware.rollback`, `firmware.digest_mismatch`, …). */
+export class FirmwareError extends SsiotError {
+  constructor(code: `firmware.${string}`, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'FirmwareError';
+  }
+}
+
+/**
+ * DIDComm envelope and message errors (`didcomm.*`): malformed, too_large,
+ * invalid_message, unsupported_alg, unknown_recipient, decrypt_failed,
+ * unknown_sender_key, sender_mismatch, signer_mismatch, recipient_mismatch,
+ * invalid_signature, invalid_key, expired, replayed, missing_secret,
+ * no_compatible_keys, invalid_argument (a caller's misuse when packing).
+ * They travel in problem reports and CLI output, so the codes are stable.
+ */
+export class DidcommError extends SsiotError {
+  constructor(code: `didcomm.${string}`, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'DidcommError';
+  }
+}
+
+/**
+ * Wallet failures (`wallet.*`): wrong passphrase or key, a corrupted item or
+ * export file, a malformed WQL query, an import into a non-empty wallet.
+ * Messages name the item type/id at most, never values or key material.
+ */
+export class WalletError extends SsiotError {
+  constructor(code: `wallet.${string}`, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'WalletError';
+  }
+}
+
 /** True when `e` is one of ours (works across bundles: checks shape, not prototype). */
 export function isSsiotError(e: unknown): e is SsiotError {
   return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' && e instanceof Error;

@@ -249,6 +249,64 @@ describe('P-256', () => {
   });
 });
 
+describe('P-384, P-521, secp256k1', () => {
+  type EcOps = { pub: 'p384PublicKey' | 'p521PublicKey' | 'secp256k1PublicKey'; ecdh?: 'p384SharedSecret' | 'p521SharedSecret'; size: number };
+  const CURVES: [string, EcOps][] = [
+    ['P-384', { pub: 'p384PublicKey', ecdh: 'p384SharedSecret', size: 48 }],
+    ['P-521', { pub: 'p521PublicKey', ecdh: 'p521SharedSecret', size: 66 }],
+    ['secp256k1', { pub: 'secp256k1PublicKey', size: 32 }],
+  ];
+  /** A valid scalar: random bytes with the top byte kept small (P-521: top 9 bits cleared to 0x00/0x01). */
+  const scalar = (size: number): Uint8Array => {
+    const k = bytes(size);
+    k[0] = size === 66 ? k[0] & 1 : k[0] & 0x7f;
+    return k;
+  };
+  for (const [name, o] of CURVES) {
+    it(`${name}: same public keys${o.ecdh ? ' and ECDH secrets' : ''}, same rejections`, () => {
+      for (let i = 0; i < ROUNDS / 2; i++) {
+        const a = scalar(o.size);
+        const b = scalar(o.size);
+        sameBytes((p) => p[o.pub](a));
+        const pbc = sameBytes((p) => p[o.pub](b, true));
+        const pau = native[o.pub](a, false);
+        if (!o.ecdh) continue;
+        const ecdh = o.ecdh;
+        const s = sameBytes((p) => p[ecdh](a, pbc));
+        expect(s).toHaveLength(o.size);
+        expect(hex(sameBytes((p) => p[ecdh](b, pau)))).toBe(hex(s));
+        const off = pau.slice();
+        off[off.length - 1] ^= 1;
+        sameCode((p) => p[ecdh](b, off), 'crypto.invalid_key');
+        sameCode((p) => p[ecdh](b, pau.subarray(1)), 'crypto.invalid_key_length');
+      }
+      sameCode((p) => p[o.pub](new Uint8Array(o.size)), 'crypto.invalid_key');
+      sameCode((p) => p[o.pub](new Uint8Array(o.size + 1)), 'crypto.invalid_key_length');
+      sameCode((p) => p[o.pub](new Uint8Array(o.size).fill(0xff)), 'crypto.invalid_key');
+    });
+  }
+
+  it('ES256K: both sign low-S, each verifies the other, same rejections', () => {
+    const half = BigInt('0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0');
+    for (let i = 0; i < ROUNDS; i++) {
+      const priv = scalar(32);
+      const msg = bytes(randomInt(0, 300));
+      const pub = noble.secp256k1PublicKey(priv);
+      for (const [, signer] of PROVIDERS) {
+        const sig = signer.es256kSign(msg, priv);
+        expect(BigInt('0x' + hex(sig.subarray(32))) <= half).toBe(true);
+        for (const [, verifier] of PROVIDERS) {
+          expect(verifier.es256kVerify(sig, msg, pub)).toBe(true);
+          expect(verifier.es256kVerify(sig, msg, noble.secp256k1PublicKey(priv, true))).toBe(true);
+          expect(verifier.es256kVerify(flip(sig), msg, pub)).toBe(false);
+          expect(verifier.es256kVerify(sig, flip(new Uint8Array([...msg, 1])), pub)).toBe(false);
+        }
+      }
+    }
+    sameCode((p) => p.es256kSign(new Uint8Array(3), new Uint8Array(32)), 'crypto.invalid_key');
+  });
+});
+
 describe('AEADs', () => {
   const NAMES: AeadName[] = ['A256CBC-HS512', 'A256GCM', 'C20P', 'XC20P'];
   for (const name of NAMES) {

@@ -29,9 +29,11 @@ import {
 import { CryptoError } from '../../protocols/errors.ts';
 import { a256cbcHs512 } from '../../protocols/crypto/a256cbc-hs512.ts';
 import {
+  EC_FIELD_BYTES,
   MAX_RANDOM_BYTES,
-  P256_PUBLIC_LENGTHS,
   bytesArg,
+  ecPublicLengths,
+  type EcCurveName,
   guardedHash,
   hashName,
   hkdfLengthArg,
@@ -64,35 +66,151 @@ function orFalse(fn: () => boolean): boolean {
   }
 }
 
-// DER framing of raw keys (RFC 8410 for the 25519 curves, RFC 5480 for P-256):
+// DER framing of raw keys (RFC 8410 for the 25519 curves; EC curves below):
 // a fixed prefix followed by the raw key bytes.
 const DER = {
   ed25519Private: Buffer.from('302e020100300506032b657004220420', 'hex'),
   ed25519Public: Buffer.from('302a300506032b6570032100', 'hex'),
   x25519Private: Buffer.from('302e020100300506032b656e04220420', 'hex'),
   x25519Public: Buffer.from('302a300506032b656e032100', 'hex'),
-  p256PublicUncompressed: Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'),
-  p256PublicCompressed: Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'),
 };
 
+/**
+ * OpenSSL 3 imports a DER key through its generic decoder framework, which
+ * costs more (0.2-0.6 ms) than the X25519 or Ed25519 operation itself. A
+ * small LRU of KeyObjects keyed by the DER bytes makes every later use of a
+ * key free: our long-term keys, a peer's key, an ephemeral key used first
+ * for its public key and then for its ECDH. Bounded at 64 keys; it holds
+ * nothing the caller did not already hold (the key bytes).
+ */
+const KEY_CACHE_MAX = 64;
+const keyCache = new Map<string, KeyObject>();
+
+function cachedKey(der: Buffer, make: (der: Buffer) => KeyObject): KeyObject {
+  const id = der.toString('base64');
+  let k = keyCache.get(id);
+  if (k) {
+    keyCache.delete(id);
+  } else {
+    // Only keys that import are cached: a failing import throws here, every time.
+    k = make(der);
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string);
+  }
+  keyCache.set(id, k);
+  return k;
+}
+
 const privateDer = (prefix: Buffer, raw: Uint8Array): KeyObject =>
-  createPrivateKey({ key: Buffer.concat([prefix, raw]), format: 'der', type: 'pkcs8' });
+  cachedKey(Buffer.concat([prefix, raw]), (key) => createPrivateKey({ key, format: 'der', type: 'pkcs8' }));
 const publicDer = (prefix: Buffer, raw: Uint8Array): KeyObject =>
-  createPublicKey({ key: Buffer.concat([prefix, raw]), format: 'der', type: 'spki' });
+  cachedKey(Buffer.concat([prefix, raw]), (key) => createPublicKey({ key, format: 'der', type: 'spki' }));
+/**
+ * An X25519 private KeyObject, built from a JWK rather than PKCS#8 DER: the
+ * DER import goes through OpenSSL 3's generic decoder (~0.5 ms, ten times the
+ * X25519 itself, and every ephemeral key is new so the cache cannot help),
+ * while a JWK import builds the key straight from `d`. Node insists the JWK
+ * has an `x` member but builds the key from `d` alone; `x` is therefore set to
+ * the base point (any well-formed value would do) and NEVER read back: the
+ * public key is computed as X25519(d, 9) (x25519PublicKey below). Should a
+ * Node release start checking `x`, the import throws and the DER path is used.
+ */
+const X25519_BASE_POINT = Buffer.alloc(32);
+X25519_BASE_POINT[0] = 9;
+function x25519PrivateKeyObject(raw: Uint8Array): KeyObject {
+  return cachedKey(Buffer.concat([DER.x25519Private, raw]), (der) => {
+    try {
+      return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: Buffer.from(raw).toString('base64url'), x: X25519_BASE_POINT.toString('base64url') }, format: 'jwk' });
+    } catch {
+      return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    }
+  });
+}
+
 /** Raw 32-byte public key of a 25519 KeyObject: the tail of its SPKI encoding. */
 const rawPublic25519 = (k: KeyObject): Uint8Array => u8(k.export({ format: 'der', type: 'spki' }).subarray(-32));
 
-function p256Ecdh(privateKey: Uint8Array) {
-  keyArg('privateKey', privateKey, 32);
-  const ecdh = createECDH('prime256v1');
+/** OpenSSL names and SPKI DER prefixes (RFC 5480: id-ecPublicKey + named curve OID) per curve. */
+const EC: Record<EcCurveName, { openssl: string; spkiUncompressed: Buffer; spkiCompressed: Buffer; order: bigint }> = {
+  'P-256': {
+    openssl: 'prime256v1',
+    spkiUncompressed: Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'),
+    spkiCompressed: Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'),
+    order: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  },
+  'P-384': {
+    openssl: 'secp384r1',
+    spkiUncompressed: Buffer.from('3076301006072a8648ce3d020106052b81040022036200', 'hex'),
+    spkiCompressed: Buffer.from('3046301006072a8648ce3d020106052b81040022033200', 'hex'),
+    order: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+  },
+  'P-521': {
+    openssl: 'secp521r1',
+    spkiUncompressed: Buffer.from('30819b301006072a8648ce3d020106052b8104002303818600', 'hex'),
+    spkiCompressed: Buffer.from('3058301006072a8648ce3d020106052b81040023034400', 'hex'),
+    order: 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
+  },
+  secp256k1: {
+    openssl: 'secp256k1',
+    spkiUncompressed: Buffer.from('3056301006072a8648ce3d020106052b8104000a034200', 'hex'),
+    spkiCompressed: Buffer.from('3036301006072a8648ce3d020106052b8104000a032200', 'hex'),
+    order: 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n,
+  },
+};
+
+/** An ECDH object holding a checked private scalar of `curve`. */
+function ecEcdh(curve: EcCurveName, privateKey: Uint8Array) {
+  keyArg('privateKey', privateKey, EC_FIELD_BYTES[curve]);
+  const ecdh = createECDH(EC[curve].openssl);
   // OpenSSL refuses 0 and values >= n here.
-  orFail('crypto.invalid_key', 'P-256 private key out of range', () => ecdh.setPrivateKey(privateKey));
+  orFail('crypto.invalid_key', `${curve} private key out of range`, () => ecdh.setPrivateKey(privateKey));
   return ecdh;
 }
 
-function p256PublicKeyObject(publicKey: Uint8Array): KeyObject {
-  return publicDer(publicKey.length === 65 ? DER.p256PublicUncompressed : DER.p256PublicCompressed, publicKey);
+function ecPublicKeyObject(curve: EcCurveName, publicKey: Uint8Array): KeyObject {
+  const n = EC_FIELD_BYTES[curve];
+  return publicDer(publicKey.length === 2 * n + 1 ? EC[curve].spkiUncompressed : EC[curve].spkiCompressed, publicKey);
 }
+
+const ecPublicKey = (curve: EcCurveName) => (privateKey: Uint8Array, compressed = false) =>
+  u8(ecEcdh(curve, privateKey).getPublicKey(undefined, compressed === true ? 'compressed' : 'uncompressed'));
+
+const ecSharedSecret = (curve: EcCurveName) => (privateKey: Uint8Array, publicKey: Uint8Array) => {
+  const ecdh = ecEcdh(curve, privateKey);
+  keyArg('publicKey', publicKey, ...ecPublicLengths(curve));
+  return orFail('crypto.invalid_key', `${curve} public key is not a point on the curve`, () => u8(ecdh.computeSecret(publicKey)));
+};
+
+const b64u = (b: Uint8Array): string => Buffer.from(b).toString('base64url');
+
+/**
+ * ECDSA with SHA-256 in IEEE P1363 form (r||s). OpenSSL picks k at random, so
+ * signatures differ from noble's RFC 6979 ones but verify the same. `lowS`
+ * normalises s to n - s when s > n/2 (noble's secp256k1 default).
+ */
+const ecdsaSign = (curve: 'P-256' | 'secp256k1', lowS: boolean) => (message: Uint8Array, privateKey: Uint8Array) => {
+  bytesArg('message', message);
+  const pub = ecEcdh(curve, privateKey).getPublicKey();
+  const n = EC_FIELD_BYTES[curve];
+  const key = createPrivateKey({
+    key: { kty: 'EC', crv: curve, d: b64u(privateKey), x: b64u(pub.subarray(1, 1 + n)), y: b64u(pub.subarray(1 + n)) },
+    format: 'jwk',
+  });
+  const sig = u8(nodeSign('sha256', message, { key, dsaEncoding: 'ieee-p1363' }));
+  if (!lowS) return sig;
+  const order = EC[curve].order;
+  const s = BigInt('0x' + Buffer.from(sig.subarray(n)).toString('hex'));
+  if (s <= order >> 1n) return sig;
+  sig.set(Buffer.from((order - s).toString(16).padStart(2 * n, '0'), 'hex'), n);
+  return sig;
+};
+
+const ecdsaVerify = (curve: 'P-256' | 'secp256k1') => (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => {
+  bytesArg('signature', signature);
+  bytesArg('message', message);
+  bytesArg('publicKey', publicKey);
+  if (signature.length !== 64 || !ecPublicLengths(curve).includes(publicKey.length)) return false;
+  return orFalse(() => nodeVerify('sha256', message, { key: ecPublicKeyObject(curve, publicKey), dsaEncoding: 'ieee-p1363' }, signature));
+};
 
 type AeadCipher = 'aes-256-gcm' | 'chacha20-poly1305';
 
@@ -186,50 +304,31 @@ export const nodeCrypto: CryptoOverrides = Object.freeze({
     return orFalse(() => nodeVerify(null, message, publicDer(DER.ed25519Public, publicKey), signature));
   },
 
+  /** X25519(d, 9): the public key from the scalar alone (see x25519PrivateKeyObject). */
   x25519PublicKey: (privateKey: Uint8Array) =>
-    rawPublic25519(createPublicKey(privateDer(DER.x25519Private, keyArg('privateKey', privateKey, 32)))),
+    u8(diffieHellman({ privateKey: x25519PrivateKeyObject(keyArg('privateKey', privateKey, 32)), publicKey: publicDer(DER.x25519Public, X25519_BASE_POINT) })),
   x25519SharedSecret(privateKey: Uint8Array, publicKey: Uint8Array) {
     keyArg('privateKey', privateKey, 32);
     keyArg('publicKey', publicKey, 32);
     const secret = orFail('crypto.invalid_key', 'X25519 public key is of low order (all-zero shared secret)', () =>
-      u8(diffieHellman({ privateKey: privateDer(DER.x25519Private, privateKey), publicKey: publicDer(DER.x25519Public, publicKey) })),
+      u8(diffieHellman({ privateKey: x25519PrivateKeyObject(privateKey), publicKey: publicDer(DER.x25519Public, publicKey) })),
     );
     // OpenSSL already fails on an all-zero result; checked again so this never depends on its version.
     if (secret.every((b) => b === 0)) throw new CryptoError('crypto.invalid_key', 'X25519 public key is of low order (all-zero shared secret)');
     return secret;
   },
 
-  p256PublicKey: (privateKey: Uint8Array, compressed = false) =>
-    u8(p256Ecdh(privateKey).getPublicKey(undefined, compressed === true ? 'compressed' : 'uncompressed')),
-  p256SharedSecret(privateKey: Uint8Array, publicKey: Uint8Array) {
-    const ecdh = p256Ecdh(privateKey);
-    keyArg('publicKey', publicKey, ...P256_PUBLIC_LENGTHS);
-    return orFail('crypto.invalid_key', 'P-256 public key is not a point on the curve', () => u8(ecdh.computeSecret(publicKey)));
-  },
-  /** Randomised ECDSA (OpenSSL picks k): signatures differ from noble's RFC 6979 ones but verify the same. */
-  es256Sign(message: Uint8Array, privateKey: Uint8Array) {
-    bytesArg('message', message);
-    const ecdh = p256Ecdh(privateKey);
-    const pub = ecdh.getPublicKey();
-    const key = createPrivateKey({
-      key: {
-        kty: 'EC',
-        crv: 'P-256',
-        d: Buffer.from(privateKey).toString('base64url'),
-        x: pub.subarray(1, 33).toString('base64url'),
-        y: pub.subarray(33, 65).toString('base64url'),
-      },
-      format: 'jwk',
-    });
-    return u8(nodeSign('sha256', message, { key, dsaEncoding: 'ieee-p1363' }));
-  },
-  es256Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) {
-    bytesArg('signature', signature);
-    bytesArg('message', message);
-    bytesArg('publicKey', publicKey);
-    if (signature.length !== 64 || !P256_PUBLIC_LENGTHS.includes(publicKey.length)) return false;
-    return orFalse(() => nodeVerify('sha256', message, { key: p256PublicKeyObject(publicKey), dsaEncoding: 'ieee-p1363' }, signature));
-  },
+  p256PublicKey: ecPublicKey('P-256'),
+  p256SharedSecret: ecSharedSecret('P-256'),
+  es256Sign: ecdsaSign('P-256', false),
+  es256Verify: ecdsaVerify('P-256'),
+  p384PublicKey: ecPublicKey('P-384'),
+  p384SharedSecret: ecSharedSecret('P-384'),
+  p521PublicKey: ecPublicKey('P-521'),
+  p521SharedSecret: ecSharedSecret('P-521'),
+  secp256k1PublicKey: ecPublicKey('secp256k1'),
+  es256kSign: ecdsaSign('secp256k1', true),
+  es256kVerify: ecdsaVerify('secp256k1'),
 
   aead: Object.freeze({
     'A256CBC-HS512': a256cbcHs512({

@@ -93,6 +93,16 @@ export function guardedHash(update: (data: Uint8Array) => void, digest: () => Ui
 /** Expected byte length of a SEC1 P-256 public key: compressed 33 or uncompressed 65. */
 export const P256_PUBLIC_LENGTHS = [33, 65];
 
+/** The short-Weierstrass curves of the facade and their scalar/field size in bytes. */
+export type EcCurveName = 'P-256' | 'P-384' | 'P-521' | 'secp256k1';
+export const EC_FIELD_BYTES: Readonly<Record<EcCurveName, number>> = Object.freeze({ 'P-256': 32, 'P-384': 48, 'P-521': 66, secp256k1: 32 });
+
+/** SEC1 public key lengths of a curve: compressed (1 + n) and uncompressed (1 + 2n). */
+export function ecPublicLengths(curve: EcCurveName): number[] {
+  const n = EC_FIELD_BYTES[curve];
+  return [n + 1, 2 * n + 1];
+}
+
 /** Wrong-length RFC 3394 inputs: at least two 64-bit blocks, whole blocks only. */
 export function wrapKeyArg(key: unknown): Uint8Array {
   const b = bytesArg('key', key);

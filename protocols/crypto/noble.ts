@@ -8,16 +8,19 @@
 import { cbc, gcm, aeskw } from '@noble/ciphers/aes.js';
 import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { p256 } from '@noble/curves/nist.js';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { CryptoError } from '../errors.ts';
 import { a256cbcHs512 } from './a256cbc-hs512.ts';
 import {
+  EC_FIELD_BYTES,
   MAX_RANDOM_BYTES,
-  P256_PUBLIC_LENGTHS,
   bytesArg,
+  ecPublicLengths,
+  type EcCurveName,
   guardedHash,
   hashName,
   hkdfLengthArg,
@@ -98,12 +101,42 @@ const aead: Record<AeadName, Aead> = Object.freeze({
   XC20P: nobleAead('XC20P', (k, n, a) => xchacha20poly1305(k, n, a), 24),
 });
 
-function p256Secret(privateKey: Uint8Array): Uint8Array {
-  keyArg('privateKey', privateKey, 32);
+const CURVES: Record<EcCurveName, typeof p256> = { 'P-256': p256, 'P-384': p384, 'P-521': p521, secp256k1 };
+
+/** A private scalar of `name`: exactly the field size, in [1, n-1]. */
+function ecSecret(name: EcCurveName, privateKey: Uint8Array): Uint8Array {
+  keyArg('privateKey', privateKey, EC_FIELD_BYTES[name]);
   // 0 and values >= n are not keys.
-  if (!p256.utils.isValidSecretKey(privateKey)) throw new CryptoError('crypto.invalid_key', 'P-256 private key out of range');
+  if (!CURVES[name].utils.isValidSecretKey(privateKey)) throw new CryptoError('crypto.invalid_key', `${name} private key out of range`);
   return privateKey;
 }
+
+/** SEC1 public key of a private scalar (uncompressed unless asked). */
+const ecPublicKey = (name: EcCurveName) => (privateKey: Uint8Array, compressed = false) =>
+  orFail('crypto.invalid_key', `invalid ${name} private key`, () => CURVES[name].getPublicKey(ecSecret(name, privateKey), compressed === true));
+
+/** ECDH: the x coordinate of d*Q, field-size bytes. Point.fromBytes inside checks Q is on the curve. */
+const ecSharedSecret = (name: EcCurveName) => (privateKey: Uint8Array, publicKey: Uint8Array) => {
+  ecSecret(name, privateKey);
+  keyArg('publicKey', publicKey, ...ecPublicLengths(name));
+  // compressed output = 0x02/03 || x
+  return orFail('crypto.invalid_key', `${name} public key is not a point on the curve`, () =>
+    CURVES[name].getSharedSecret(privateKey, publicKey, true).slice(1),
+  );
+};
+
+/** ECDSA with SHA-256 prehash, compact r||s; deterministic k (RFC 6979). */
+const ecdsaSign = (name: 'P-256' | 'secp256k1', lowS: boolean) => (message: Uint8Array, privateKey: Uint8Array) =>
+  CURVES[name].sign(bytesArg('message', message), ecSecret(name, privateKey), { prehash: true, lowS, format: 'compact' });
+
+/** ECDSA verify; false (never a throw) for any malformed key or signature. High S accepted. */
+const ecdsaVerify = (name: 'P-256' | 'secp256k1') => (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => {
+  bytesArg('signature', signature);
+  bytesArg('message', message);
+  bytesArg('publicKey', publicKey);
+  if (signature.length !== 64 || !ecPublicLengths(name).includes(publicKey.length)) return false;
+  return orFalse(() => CURVES[name].verify(signature, message, publicKey, { prehash: true, lowS: false, format: 'compact' }));
+};
 
 /**
  * Randomness from the platform CSPRNG. Hosts without
@@ -180,29 +213,24 @@ export const nobleCrypto: CryptoProvider = Object.freeze({
     );
   },
 
-  p256PublicKey: (privateKey: Uint8Array, compressed = false) =>
-    orFail('crypto.invalid_key', 'invalid P-256 private key', () => p256.getPublicKey(p256Secret(privateKey), compressed === true)),
-  p256SharedSecret(privateKey: Uint8Array, publicKey: Uint8Array) {
-    p256Secret(privateKey);
-    keyArg('publicKey', publicKey, ...P256_PUBLIC_LENGTHS);
-    // Point.fromBytes inside checks the point is on the curve; compressed output = 0x02/03 || x.
-    return orFail('crypto.invalid_key', 'P-256 public key is not a point on the curve', () =>
-      p256.getSharedSecret(privateKey, publicKey, true).slice(1),
-    );
-  },
+  p256PublicKey: ecPublicKey('P-256'),
+  p256SharedSecret: ecSharedSecret('P-256'),
   /**
    * Deterministic ECDSA (RFC 6979) and no low-S normalisation, so the output
    * equals RFC 6979 §A.2.5 byte for byte; JOSE ES256 does not require low-S.
    */
-  es256Sign: (message: Uint8Array, privateKey: Uint8Array) =>
-    p256.sign(bytesArg('message', message), p256Secret(privateKey), { prehash: true, lowS: false, format: 'compact' }),
-  es256Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) {
-    bytesArg('signature', signature);
-    bytesArg('message', message);
-    bytesArg('publicKey', publicKey);
-    if (signature.length !== 64 || !P256_PUBLIC_LENGTHS.includes(publicKey.length)) return false;
-    return orFalse(() => p256.verify(signature, message, publicKey, { prehash: true, lowS: false, format: 'compact' }));
-  },
+  es256Sign: ecdsaSign('P-256', false),
+  es256Verify: ecdsaVerify('P-256'),
+
+  p384PublicKey: ecPublicKey('P-384'),
+  p384SharedSecret: ecSharedSecret('P-384'),
+  p521PublicKey: ecPublicKey('P-521'),
+  p521SharedSecret: ecSharedSecret('P-521'),
+
+  secp256k1PublicKey: ecPublicKey('secp256k1'),
+  /** RFC 6979 deterministic k, S normalised low (BIP-62 style), which every secp256k1 verifier accepts. */
+  es256kSign: ecdsaSign('secp256k1', true),
+  es256kVerify: ecdsaVerify('secp256k1'),
 
   aead,
   aesKeyWrap(kek: Uint8Array, key: Uint8Array) {

@@ -55,6 +55,26 @@ export interface CryptoProvider {
   es256Sign(message: Uint8Array, privateKey: Uint8Array): Uint8Array;
   es256Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
 
+  /**
+   * P-384 and P-521 key agreement (DIDComm v2 requires P-384, P-521 is optional),
+   * same conventions as P-256: private keys are big-endian scalars of the field
+   * size (48 / 66 bytes), public keys SEC1 compressed or not, ECDH returns the
+   * x coordinate of the field size (48 / 66 bytes, leading zeros kept).
+   */
+  p384PublicKey(privateKey: Uint8Array, compressed?: boolean): Uint8Array;
+  p384SharedSecret(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  p521PublicKey(privateKey: Uint8Array, compressed?: boolean): Uint8Array;
+  p521SharedSecret(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+
+  /**
+   * secp256k1 keys and ES256K (RFC 8812): SHA-256 then ECDSA, 64-byte r||s.
+   * Signing always yields low-S (what most secp256k1 verifiers demand); verifying
+   * accepts either S, as JOSE does not require low-S (DIDComm only needs to verify ES256K).
+   */
+  secp256k1PublicKey(privateKey: Uint8Array, compressed?: boolean): Uint8Array;
+  es256kSign(message: Uint8Array, privateKey: Uint8Array): Uint8Array;
+  es256kVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
+
   aead: Record<AeadName, Aead>;
   /** AES key wrap (RFC 3394) with a 256-bit KEK; unwrap throws `crypto.unwrap_failed`. */
   aesKeyWrap(kek: Uint8Array, key: Uint8Array): Uint8Array;
