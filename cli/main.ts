@@ -5,10 +5,11 @@
 import { isSsiotError } from '../protocols/errors.ts';
 import { type Command, groupHelp, helpText, parseCommandArgs, UsageError } from './command.ts';
 import { didCommands } from './did.ts';
+import { firmwareCommands } from './firmware.ts';
 import { didcommCommands } from './didcomm.ts';
 import { vcCommands } from './vc.ts';
 
-export const commands: Command[] = [...didCommands, ...didcommCommands, ...vcCommands];
+export const commands: Command[] = [...didCommands, ...didcommCommands, ...vcCommands, ...firmwareCommands];
 
 function findCommand(words: string[]): Command | undefined {
   let best: Command | undefined;
