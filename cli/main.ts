@@ -8,8 +8,9 @@ import { didCommands } from './did.ts';
 import { firmwareCommands } from './firmware.ts';
 import { didcommCommands } from './didcomm.ts';
 import { vcCommands } from './vc.ts';
+import { walletCommands } from './wallet.ts';
 
-export const commands: Command[] = [...didCommands, ...didcommCommands, ...vcCommands, ...firmwareCommands];
+export const commands: Command[] = [...didCommands, ...didcommCommands, ...vcCommands, ...firmwareCommands, ...walletCommands];
 
 function findCommand(words: string[]): Command | undefined {
   let best: Command | undefined;
