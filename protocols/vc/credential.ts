@@ -3,9 +3,9 @@
  * its validity period. Only what the data model itself requires is checked
  * here; the proof (Data Integrity) is checked in data-integrity.ts.
  *
- * Bitstring Status List (`credentialStatus` of type BitstringStatusListEntry)
- * is NOT evaluated yet — a later issue. Only the generic `credentialStatus`
- * shape (VC DM 2.0 §4.10: object(s) with a `type`, optional URL `id`) is checked.
+ * Only the generic `credentialStatus` shape (VC DM 2.0 §4.10: object(s) with
+ * a `type`, optional URL `id`) is checked here; Bitstring Status List entries
+ * are evaluated in status-list.ts (verifyCredential's `checkStatus` option).
  */
 import { VcError } from '../errors.ts';
 import { parseDateTimeStamp } from './datetime.ts';

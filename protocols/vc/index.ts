@@ -1,10 +1,7 @@
 /**
  * Verifiable Credentials: VC Data Model 2.0 with Data Integrity
- * `eddsa-jcs-2022` proofs.
- *
- * Not yet here: Bitstring Status List (revocation/suspension through
- * `credentialStatus`) — a later issue; today only the status entry's shape
- * is checked.
+ * `eddsa-jcs-2022` proofs, and Bitstring Status List v1.0 for revocation,
+ * suspension and status messages (`credentialStatus`).
  */
 export type {
   CredentialStatus,
@@ -45,3 +42,37 @@ export type { IssueCredentialOptions } from './issue.ts';
 export { issueCredential } from './issue.ts';
 export type { CredentialVerification, VerifyCredentialOptions } from './verify.ts';
 export { verifyCredential } from './verify.ts';
+export type {
+  BitstringStatusListEntry,
+  CheckCredentialStatusOptions,
+  CreateStatusListOptions,
+  CredentialStatusResult,
+  DecodeStatusListOptions,
+  ParsedStatusEntry,
+  StatusCheckSettings,
+  StatusList,
+  StatusListCredentialOptions,
+  StatusListEntryOptions,
+  StatusMessage,
+  StatusPurpose,
+} from './status-list.ts';
+export {
+  BITSTRING_STATUS_LIST,
+  BITSTRING_STATUS_LIST_CREDENTIAL,
+  BITSTRING_STATUS_LIST_ENTRY,
+  STATUS_LIST_MAX_BYTES,
+  STATUS_LIST_MIN_ENTRIES,
+  STATUS_SIZE_MAX,
+  checkCredentialStatus,
+  createStatusList,
+  credentialStatusProblems,
+  decodeStatusList,
+  encodeStatusList,
+  getStatus,
+  isBitstringStatusListEntry,
+  parseStatusEntry,
+  randomStatusIndex,
+  setStatus,
+  statusListCredential,
+  statusListEntry,
+} from './status-list.ts';

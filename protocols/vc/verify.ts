@@ -42,7 +42,15 @@
  *   vc.expired                    now is after validUntil
  *   vc.verification_failed        unexpected internal error (should not happen; reported, not thrown)
  *
- * Not checked yet: credentialStatus (Bitstring Status List) — a later issue.
+ *   status (only with the `checkStatus` option; Bitstring Status List, see status-list.ts)
+ *   vc.revoked                    a revocation entry's bit is set in its (verified) status list
+ *   vc.suspended                  a suspension entry's bit is set
+ *   vc.status_unavailable         the status could not be established: list unreachable, not
+ *                                 verifying, another issuer or purpose, malformed, index out of
+ *                                 range, or a credentialStatus type we cannot check (fail closed)
+ *   vc.invalid_status             a BitstringStatusListEntry violates Bitstring Status List §2.1
+ *
+ * Without `checkStatus`, credentialStatus is only shape-checked (vc.invalid_status).
  */
 import { parseJson } from '../encoding/json.ts';
 import { isSsiotError } from '../errors.ts';
@@ -52,6 +60,8 @@ import type { VerifiableCredential } from './credential.ts';
 import { verifyProof } from './data-integrity.ts';
 import type { VcProblem } from './problems.ts';
 import { problemFrom } from './problems.ts';
+import type { StatusCheckSettings } from './status-list.ts';
+import { credentialStatusProblems } from './status-list.ts';
 
 export interface VerifyCredentialOptions {
   resolver: DidResolver;
@@ -63,6 +73,15 @@ export interface VerifyCredentialOptions {
   challenge?: string;
   /** See VerifyProofOptions.clockSkewSeconds (default 300). */
   clockSkewSeconds?: number;
+  /**
+   * Also check `credentialStatus` (Bitstring Status List): revocation and
+   * suspension entries are looked up through `fetchStatusList`, their lists
+   * verified with the same resolver and clock. Done only when the
+   * credential is well formed and its proofs verify with a key of its
+   * issuer: an unauthenticated credential's statusListCredential URL is
+   * attacker-chosen and is not dereferenced.
+   */
+  checkStatus?: StatusCheckSettings;
 }
 
 export interface CredentialVerification {
@@ -126,6 +145,24 @@ export async function verifyCredential(credential: unknown, options: VerifyCrede
       } catch (e) {
         errors.push(problemFrom(e, 'vc.verification_failed'));
       }
+    }
+
+    // Status only for an authenticated, well-formed credential (see checkStatus).
+    const authenticated = proofResult.verified && shapeCodes.size === 0 && !errors.some((e) => e.code === 'vc.issuer_mismatch');
+    const status = options?.checkStatus;
+    if (status && vc.credentialStatus !== undefined && authenticated) {
+      errors.push(
+        ...(await credentialStatusProblems(vc, {
+          // not a spread: fetchStatusList may be a method of a cache object
+          fetchStatusList: typeof status.fetchStatusList === 'function' ? (url) => status.fetchStatusList(url) : status.fetchStatusList,
+          trustedStatusListIssuers: status.trustedStatusListIssuers,
+          minimumEntries: status.minimumEntries,
+          maxBytes: status.maxBytes,
+          resolver: options.resolver,
+          now: options.now,
+          clockSkewSeconds: options.clockSkewSeconds,
+        })),
+      );
     }
     return { verified: errors.length === 0, errors };
   } catch (e) {
