@@ -77,7 +77,51 @@ export class WalletError extends SsiotError {
   }
 }
 
+/**
+ * Trust in issuers (`trust.*`): downstream-DID chains (attestations, root
+ * pins, link constraints) and the trust registry (edges, Merkle proofs,
+ * epochs, accounting). Verifiers report most of these as reasons in a
+ * result rather than throwing; protocols/trust/codes.ts lists them.
+ */
+export class TrustError extends SsiotError {
+  constructor(code: `trust.${string}`, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'TrustError';
+  }
+}
+
 /** True when `e` is one of ours (works across bundles: checks shape, not prototype). */
 export function isSsiotError(e: unknown): e is SsiotError {
   return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' && e instanceof Error;
+}
+
+/**
+ * SPAKE2+ and manual setup codes (`pake.*`): out_of_order, aborted,
+ * invalid_point, bad_confirmation, invalid_argument, invalid_code,
+ * invalid_params. A wrong code and a forged confirmation look the same
+ * (`pake.bad_confirmation`, one message on both sides), so an error never
+ * tells a guesser which side or which part was wrong.
+ */
+export class PakeError extends SsiotError {
+  constructor(code: `pake.${string}`, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'PakeError';
+  }
+}
+
+/**
+ * Protocol messages (`protocol.*`, protocols/messages): invalid_message (a
+ * body field or attachment is missing or malformed; `field` names it),
+ * unexpected_type (a validator got another message type),
+ * invalid_transition (a state machine has no such row). The router answers
+ * invalid_message with the problem code `e.p.msg.invalid`.
+ */
+export class ProtocolError extends SsiotError {
+  /** The offending field (`body.nonce`, `attachments`, `thid`), when one is to blame. */
+  readonly field?: string;
+  constructor(code: `protocol.${string}`, message: string, options?: { cause?: unknown; field?: string }) {
+    super(code, message, options);
+    this.name = 'ProtocolError';
+    if (options && options.field !== undefined) this.field = options.field;
+  }
 }
