@@ -9,8 +9,9 @@ import { firmwareCommands } from './firmware.ts';
 import { didcommCommands } from './didcomm.ts';
 import { vcCommands } from './vc.ts';
 import { walletCommands } from './wallet.ts';
+import { trustCommands } from './trust.ts';
 
-export const commands: Command[] = [...didCommands, ...didcommCommands, ...vcCommands, ...firmwareCommands, ...walletCommands];
+export const commands: Command[] = [...didCommands, ...didcommCommands, ...vcCommands, ...firmwareCommands, ...walletCommands, ...trustCommands];
 
 function findCommand(words: string[]): Command | undefined {
   let best: Command | undefined;
