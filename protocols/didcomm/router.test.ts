@@ -4,7 +4,7 @@ import { engine } from '../../tests/support/vectors.ts';
 import { base64urlEncode } from '../encoding/base64url.ts';
 import { utf8Encode } from '../encoding/bytes.ts';
 import { parseJson } from '../encoding/json.ts';
-import { DidcommError } from '../errors.ts';
+import { DidcommError, ProtocolError } from '../errors.ts';
 import type { PlaintextMessage } from './message.ts';
 import { validatePlaintext } from './message.ts';
 import { claimedContext, parseMessageType, parseProtocolUri, problemCodeFor, Router, ProblemReportedError, type RouterEvent, type RouterOptions, type Unpacked } from './router.ts';
@@ -200,6 +200,9 @@ describe('problem reports', () => {
     expect(problemCodeFor(new DidcommError('didcomm.expired', 'x'), 'unpack')).toBe('e.p.req.time');
     expect(problemCodeFor(new DidcommError('didcomm.too_large', 'x'), 'unpack')).toBe('e.p.me.res.storage.message_too_big');
     expect(problemCodeFor(new DidcommError('didcomm.transport_failed', 'x'), 'handler')).toBe('e.p.xfer.cant-use-endpoint');
+    expect(problemCodeFor(new ProtocolError('protocol.invalid_message', 'x', { field: 'body.nonce' }), 'handler')).toBe('e.p.msg.invalid');
+    expect(problemCodeFor(new ProtocolError('protocol.unexpected_type', 'x'), 'handler')).toBe('e.p.msg.invalid');
+    expect(problemCodeFor(new ProtocolError('protocol.invalid_transition', 'x'), 'handler')).toBe('e.m.req.out-of-order');
     expect(problemCodeFor(new Error('x'), 'handler')).toBe('e.p.me');
     expect(problemCodeFor(new Error('x'), 'unpack')).toBe('e.p.msg.invalid');
   });

@@ -343,6 +343,9 @@ export function problemCodeFor(e: unknown, stage: 'unpack' | 'handler'): string 
   if (code.startsWith('crypto.')) return PROBLEM.crypto;
   if (code.startsWith('did.')) return PROBLEM.did;
   if (code.startsWith('encoding.')) return PROBLEM.invalid;
+  // A handler's protocol validation (protocols/messages) blames the sender's message, not us.
+  if (code === 'protocol.invalid_message' || code === 'protocol.unexpected_type') return PROBLEM.invalid;
+  if (code === 'protocol.invalid_transition') return PROBLEM.outOfOrder;
   return stage === 'unpack' ? PROBLEM.invalid : PROBLEM.internal;
 }
 

@@ -76,3 +76,5 @@ export {
   statusListCredential,
   statusListEntry,
 } from './status-list.ts';
+export type { CreatePresentationOptions, PresentationVerification, VerifiablePresentation, VerifyPresentationOptions } from './presentation.ts';
+export { createPresentation, verifyPresentation } from './presentation.ts';
