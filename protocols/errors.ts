@@ -113,8 +113,10 @@ export class PakeError extends SsiotError {
  * Protocol messages (`protocol.*`, protocols/messages): invalid_message (a
  * body field or attachment is missing or malformed; `field` names it),
  * unexpected_type (a validator got another message type),
- * invalid_transition (a state machine has no such row). The router answers
- * invalid_message with the problem code `e.p.msg.invalid`.
+ * invalid_transition (a state machine has no such row), invalid_argument
+ * (a caller's misuse). Handlers turn them into problem reports with
+ * protocols/messages/fields.ts `problemFor` (`e.p.msg.invalid`,
+ * `e.m.req.out-of-order`).
  */
 export class ProtocolError extends SsiotError {
   /** The offending field (`body.nonce`, `attachments`, `thid`), when one is to blame. */

@@ -1,0 +1,247 @@
+/**
+ * The device agent: boots on a host (host.ts), keeps its lifecycle in the
+ * wallet (state.ts), and ties manufacture, pairing, imprint and factory
+ * reset together. One object per boot: a reboot is a new DeviceAgent over
+ * the same host storage.
+ *
+ * Inbound DIDComm: only authcrypt envelopes are accepted (the sender must
+ * be proven); a replay guard refuses a message id seen before. Refusals of
+ * unauthenticated input are dropped (no reply to an unknown party) and
+ * logged by code; authenticated peers get a report-problem message.
+ */
+import { installCrypto } from '../protocols/crypto/index.ts';
+import { parseSecret, type ParsedSecret } from '../protocols/did/keys.ts';
+import { createDefaultResolver } from '../protocols/did/resolver.ts';
+import type { DidResolver } from '../protocols/did/types.ts';
+import type { LogEntry } from '../protocols/did/webvh/types.ts';
+
+import { packEncrypted } from '../protocols/didcomm/pack.ts';
+import { createReplayGuard, type ReplayGuard } from '../protocols/didcomm/replay.ts';
+import type { SecretsResolver } from '../protocols/didcomm/secrets.ts';
+import { unpack } from '../protocols/didcomm/unpack.ts';
+import { isSsiotError } from '../protocols/errors.ts';
+import type { PbkdfParams } from '../protocols/pake/registration.ts';
+import type { VerifiableCredential } from '../protocols/vc/credential.ts';
+import type { Wallet } from '../protocols/wallet/wallet.ts';
+import type { DeviceDescription } from '../protocols/vc/device-credentials.ts';
+import { DeviceError } from './errors.ts';
+import type { DeviceHost, LabelOutput } from './host.ts';
+import { buildStatusListCredential, isRevoked, revokeStatusIndex } from './imprint.ts';
+import { ensureIdentity, installCertificate, loadPairing, pairingSecrets, RECORD, type DeviceIdentity, type HardwareInfo } from './manufacture.ts';
+import { DEVICE_PAIRING_TYPES, ISSUED, PairingResponder, RELATIONSHIP, type RelationshipRecord } from './pairing.ts';
+import { DeviceStateStore, windowOpen, type DeviceState } from './state.ts';
+import { getRecord, openDeviceWallet } from './store.ts';
+
+export interface DeviceAgentOptions {
+  hardware: HardwareInfo;
+  /** How long a pairing or transfer window stays open (default 10 minutes). */
+  windowMs?: number;
+  /** scrypt parameters of the setup-code verifier (default RFC-recommended; tests use TEST_PBKDF). */
+  pbkdf?: PbkdfParams;
+  /** DID resolution for peers (default: did:key and did:peer). */
+  resolver?: DidResolver;
+}
+
+/** Why the last inbound message was refused (tests and diagnostics). */
+export interface Refusal {
+  code: string;
+}
+
+export class DeviceAgent {
+  private readonly resolver: DidResolver;
+  private readonly replay: ReplayGuard = createReplayGuard({ maxEntries: 256 });
+  private responder: PairingResponder | undefined;
+  private secretsCache: ParsedSecret[] | undefined;
+  /** The last refusal of an inbound message, by code. */
+  lastRefusal: Refusal | undefined;
+
+  private constructor(
+    private readonly host: DeviceHost,
+    readonly wallet: Wallet,
+    readonly identity: DeviceIdentity,
+    private readonly store: DeviceStateStore,
+    private readonly options: DeviceAgentOptions,
+  ) {
+    this.resolver = options.resolver ?? createDefaultResolver();
+  }
+
+  /** Boots the device: crypto, wallet, identity (first boot creates it), state, cleanup, inputs. */
+  static async boot(host: DeviceHost, options: DeviceAgentOptions): Promise<DeviceAgent> {
+    if (host.crypto && Object.keys(host.crypto).length > 0) installCrypto(host.crypto);
+    const wallet = await openDeviceWallet(host);
+    const identity = await ensureIdentity(wallet, host.transport.endpoint);
+    const store = await DeviceStateStore.load(wallet);
+    const agent = new DeviceAgent(host, wallet, identity, store, options);
+    await agent.finishInterruptedReset();
+    await agent.cleanup();
+    await agent.startPairing();
+    host.transport.listen((packed) => agent.receive(packed));
+    host.onFactoryReset(() => agent.factoryReset());
+    if (store.current.lifecycle !== 'factory' && windowOpen(store.current, host.now())) await agent.showLabel();
+    host.logger.log('info', 'device booted', { did: identity.did, lifecycle: store.current.lifecycle });
+    return agent;
+  }
+
+  get state(): DeviceState {
+    return this.store.current;
+  }
+
+  private get windowMs(): number {
+    return this.options.windowMs ?? 10 * 60 * 1000;
+  }
+
+  /** What the factory station needs to issue the device certificate. */
+  certificateRequest(): DeviceDescription {
+    return { did: this.identity.did, ...this.options.hardware };
+  }
+
+  /** The factory step on the device: verify + pin + pairing material, then unowned with a pairing window. */
+  async installCertificate(certificate: unknown, manufacturerLog: readonly LogEntry[]): Promise<LabelOutput> {
+    if (this.store.current.lifecycle !== 'factory') throw new DeviceError('device.already_manufactured', 'the device already has its certificate');
+    const m = await installCertificate(this.wallet, this.host.kv, this.identity, certificate, manufacturerLog, {
+      hardware: this.options.hardware,
+      pbkdf: this.options.pbkdf,
+      now: new Date(this.host.now()),
+    });
+    await this.store.apply({ type: 'manufactured', expiresAt: this.host.now() + this.windowMs });
+    await this.startPairing();
+    this.host.showLabel(m.pairing.label);
+    return m.pairing.label;
+  }
+
+  /** The device certificate, once manufactured. */
+  async certificate(): Promise<VerifiableCredential | undefined> {
+    return getRecord<VerifiableCredential>(this.wallet, RECORD, 'certificate');
+  }
+
+  /** The signed status list of the imprints this device issued (what verifiers fetch). */
+  async statusList(): Promise<VerifiableCredential> {
+    return buildStatusListCredential(this.wallet, this.identity.did, new Date(this.host.now()));
+  }
+
+  /** The pairing button: reopens the pairing window of an unowned device (attempts start at 0). */
+  async openPairingWindow(): Promise<void> {
+    await this.store.apply({ type: 'open_pairing', expiresAt: this.host.now() + this.windowMs });
+    this.responder?.clear();
+    await this.showLabel();
+  }
+
+  /**
+   * Factory reset (the host's input): revokes the owner's imprint, forgets
+   * owner relationships, issued-credential records and attempt counters;
+   * keeps keys, certificate and the manufacturer anchor. Revocation is
+   * written first, so a power cut cannot leave a forgotten but valid imprint.
+   */
+  async factoryReset(): Promise<void> {
+    const s = this.store.current;
+    if (s.lifecycle === 'factory') throw new DeviceError('device.not_manufactured', 'nothing to reset before manufacture');
+    if (s.owner) await revokeStatusIndex(this.wallet, s.owner.imprintIndex);
+    await this.store.apply({ type: 'factory_reset', expiresAt: this.host.now() + this.windowMs });
+    this.responder?.clear();
+    await this.cleanup();
+    this.host.logger.log('info', 'factory reset', { lifecycle: this.store.current.lifecycle });
+    await this.showLabel();
+  }
+
+  /**
+   * A factory reset (or a transfer) revokes the owner's imprint before it
+   * forgets the owner. Booting owned with a revoked imprint means the power
+   * went off between the two: an owner whose imprint is revoked is no owner,
+   * so the reset is completed.
+   */
+  private async finishInterruptedReset(): Promise<void> {
+    const owner = this.store.current.owner;
+    if (owner && (await isRevoked(this.wallet, owner.imprintIndex))) {
+      await this.store.apply({ type: 'factory_reset', expiresAt: this.host.now() + this.windowMs });
+      this.host.logger.log('warn', 'completed an interrupted factory reset', {});
+    }
+  }
+
+  /** Handles one inbound envelope; resolves to the packed reply, if any. */
+  async receive(packed: string): Promise<string | undefined> {
+    let message;
+    let metadata;
+    try {
+      ({ message, metadata } = await unpack(packed, {
+        resolver: this.resolver,
+        secrets: this.secrets(),
+        replayGuard: this.replay,
+        now: Math.floor(this.host.now() / 1000),
+      }));
+    } catch (e) {
+      return this.refuse(isSsiotError(e) ? e.code : 'device.unreadable');
+    }
+    if (!metadata.encrypted || !metadata.authenticated || !metadata.encrypted_from_kid || !message.from) return this.refuse('device.not_authcrypt');
+    if (!this.responder || !DEVICE_PAIRING_TYPES.includes(message.type)) return this.refuse('device.unsupported_message');
+    const reply = await this.responder.handle(message);
+    if (reply.type.includes('problem-report')) this.lastRefusal = { code: String(reply.body.code) };
+    const out = await packEncrypted(reply, { to: message.from, from: reply.from, resolver: this.resolver, secrets: this.secrets() });
+    return out.packed;
+  }
+
+  private refuse(code: string): undefined {
+    this.lastRefusal = { code };
+    this.host.logger.log('warn', 'inbound message refused', { code });
+    return undefined;
+  }
+
+  private async startPairing(): Promise<void> {
+    const certificate = await this.certificate();
+    if (!certificate) return;
+    const s = certificate.credentialSubject as Record<string, string>;
+    const description: DeviceDescription = { did: s.id, model: s.model, serial: s.serial, vendorId: s.vendorId, classId: s.classId, hardwareRevision: s.hardwareRevision };
+    this.responder = new PairingResponder({
+      wallet: this.wallet,
+      state: this.store,
+      identity: this.identity,
+      certificate,
+      description,
+      endpoint: this.host.transport.endpoint,
+      now: () => this.host.now(),
+      relationshipsChanged: () => this.cleanup(),
+    });
+  }
+
+  private async showLabel(): Promise<void> {
+    const p = await loadPairing(this.wallet);
+    if (p) this.host.showLabel(p.label);
+  }
+
+  /** Secrets of the pairing DID and of the current relationships, read from the wallet on demand. */
+  private secrets(): SecretsResolver {
+    const load = async (): Promise<ParsedSecret[]> => {
+      if (!this.secretsCache) {
+        const all = await pairingSecrets(this.wallet);
+        for (const item of await this.wallet.search(RELATIONSHIP)) {
+          for (const s of (JSON.parse(item.value) as RelationshipRecord).secrets) all.push(parseSecret(s));
+        }
+        this.secretsCache = all;
+      }
+      return this.secretsCache;
+    };
+    return {
+      getSecret: async (kid) => (await load()).find((s) => s.id === kid),
+      findSecrets: async (kids) => {
+        const have = await load();
+        return kids.filter((k) => have.some((s) => s.id === k));
+      },
+    };
+  }
+
+  /**
+   * Removes what the state no longer refers to: relationships other than
+   * the current owner's, issued-credential records of former owners (what
+   * a reset or a power cut in the middle of pairing left behind).
+   */
+  private async cleanup(): Promise<void> {
+    this.secretsCache = undefined;
+    const owner = this.store.current.owner;
+    for (const item of await this.wallet.search(RELATIONSHIP)) {
+      if (!owner || item.id !== owner.deviceDid) await this.wallet.delete(RELATIONSHIP, item.id);
+    }
+    for (const item of await this.wallet.search(ISSUED)) {
+      if (!owner || item.id !== String(owner.imprintIndex)) await this.wallet.delete(ISSUED, item.id);
+    }
+    if (this.store.current.window?.kind !== 'transfer') await this.wallet.delete(RECORD, 'transfer');
+  }
+}

@@ -1,0 +1,324 @@
+/**
+ * The owner's agent (the phone app's core), platform-neutral so it can run
+ * in a browser: scans a device label, checks the device's certificate back
+ * to a manufacturer DID it trusts (device attestation), proves knowledge of
+ * the label's pairing secret over authcrypt DIDComm without sending it, and
+ * keeps the resulting pairwise relationship and owner imprint.
+ *
+ * What "device attestation" checks here, in order: the certificate verifies
+ * (eddsa-jcs-2022, key of the issuer's did:webvh document as resolved by the
+ * caller's resolver), its issuer is a trusted manufacturer, its subject is
+ * a did:key whose key hashes to the label's commitment (a relay or another
+ * genuine device is refused here: `owner.commitment_mismatch`), and that
+ * key signed this exchange's transcript (the device holds the key now).
+ *
+ * Wire format: protocols/messages/pairing.ts and issue-credential.ts; the
+ * label attachment and the device proof: protocols/messages/pairing-attestation.ts.
+ */
+import { getCrypto } from '../protocols/crypto/index.ts';
+import { publicKeyFromDidKey } from '../protocols/did/key.ts';
+import { parseSecret } from '../protocols/did/keys.ts';
+import { generateDidPeer2 } from '../protocols/did/peer2.ts';
+import type { DidResolver, JwkSecret } from '../protocols/did/types.ts';
+import type { PlaintextMessage } from '../protocols/didcomm/message.ts';
+import { packEncrypted } from '../protocols/didcomm/pack.ts';
+import { createReplayGuard } from '../protocols/didcomm/replay.ts';
+import { createSecretsResolver, type SecretsResolver } from '../protocols/didcomm/secrets.ts';
+import { unpack } from '../protocols/didcomm/unpack.ts';
+import { base64urlDecode, base64urlEncode } from '../protocols/encoding/base64url.ts';
+import { SsiotError, isSsiotError } from '../protocols/errors.ts';
+import { encodeOobUrl, parseOobUrl, PAIR_DEVICE_GOAL_CODE } from '../protocols/messages/out-of-band.ts';
+import { parseProblemReport, PROBLEM_REPORT_TYPE } from '../protocols/messages/report-problem.ts';
+import type { VerifiableCredential } from '../protocols/vc/credential.ts';
+import { verifyDeviceCertificate, verifyImprintChain, type DeviceDescription } from '../protocols/vc/device-credentials.ts';
+import { DEVICE_PROOF_FIELD, keyCommitment, PAIRING_ATTACHMENT, spakeTranscript } from '../protocols/messages/pairing-attestation.ts';
+import { buildRequestCredential, IMPRINT_GOAL_CODE, ISSUE_CREDENTIAL_TYPE, issuedCredential, validateIssueCredential } from '../protocols/messages/issue-credential.ts';
+import {
+  buildPairRequest,
+  buildSpake2PlusConfirm,
+  buildSpake2PlusParamsRequest,
+  buildSpake2PlusStart,
+  bytesField,
+  deviceCertificateOf,
+  PAIR_RESPONSE_TYPE,
+  PAIRING_CONTEXT,
+  pairingTranscript,
+  parsePairRequest,
+  SPAKE2PLUS_PARAMS_TYPE,
+  SPAKE2PLUS_RESPONSE_TYPE,
+  validatePairResponse,
+  validateSpake2PlusParams,
+  validateSpake2PlusResponse,
+  buildTransferOpen,
+  TRANSFER_OPENED_TYPE,
+  validateTransferOpened,
+} from '../protocols/messages/pairing.ts';
+import { carriedInvitation } from '../protocols/messages/introduce.ts';
+import { deriveProverSecrets } from '../protocols/pake/registration.ts';
+import { Spake2PlusProver } from '../protocols/pake/spake2plus.ts';
+
+/** Owner-side failures (`owner.<reason>`); `owner.pairing_refused` carries the device's problem code in `problem`. */
+export class OwnerError extends SsiotError {
+  readonly problem?: string;
+  constructor(code: `owner.${string}`, message: string, options?: { cause?: unknown; problem?: string }) {
+    super(code, message, options);
+    this.name = 'OwnerError';
+    this.problem = options?.problem;
+  }
+}
+
+/** How the owner reaches a device: send an envelope to an endpoint, get the reply (local HTTP, or in-process). */
+export interface OwnerTransport {
+  send(endpoint: string, packed: string): Promise<string | undefined>;
+}
+
+export interface OwnerAgentOptions {
+  transport: OwnerTransport;
+  /** Resolves did:key, did:peer and the trusted manufacturers' did:webvh DIDs. */
+  resolver: DidResolver;
+  /** Manufacturer DIDs whose device certificates this owner accepts. */
+  trustedManufacturers: readonly string[];
+  /** Wall clock, ms (default Date.now). */
+  now?: () => number;
+}
+
+/** A device this owner paired with. */
+export interface PairedDevice {
+  device: DeviceDescription;
+  manufacturer: string;
+  certificate: VerifiableCredential;
+  imprint: VerifiableCredential;
+  /** The owner's pairwise DID with this device (the imprint's subject). */
+  ownerDid: string;
+  ownerSecrets: JwkSecret[];
+  /** The device's pairwise DID for this owner. */
+  deviceDid: string;
+}
+
+interface LabelContent {
+  invitationId: string;
+  pairingDid: string;
+  commitment: string;
+  secret: Uint8Array;
+}
+
+/** The device's invitation (pairing DID, invitation id) from an OOB URL; the pairing attachment is not needed. */
+export function readInvitation(url: string): { invitationId: string; pairingDid: string } {
+  const parsed = parseOobUrl(url);
+  if (parsed.kind !== 'invitation') throw new OwnerError('owner.invalid_label', 'the URL must carry the invitation itself');
+  const inv = parsed.invitation;
+  if ((inv.body as Record<string, unknown>).goal_code !== PAIR_DEVICE_GOAL_CODE) throw new OwnerError('owner.invalid_label', 'not a device pairing invitation');
+  return { invitationId: inv.id, pairingDid: inv.from as string };
+}
+
+/** Reads a scanned label URL (OOB invitation with goal_code pair-device and the pairing attachment). */
+export function readLabel(url: string): LabelContent {
+  const parsed = parseOobUrl(url);
+  if (parsed.kind !== 'invitation') throw new OwnerError('owner.invalid_label', 'the label must carry the invitation itself');
+  const inv = parsed.invitation;
+  const body = inv.body as Record<string, unknown>;
+  if (body.goal_code !== PAIR_DEVICE_GOAL_CODE) throw new OwnerError('owner.invalid_label', 'not a device pairing invitation');
+  const att = (inv.attachments ?? []).find((a) => a.id === PAIRING_ATTACHMENT);
+  const json = att?.data?.json as Record<string, unknown> | undefined;
+  if (!json || typeof json.commitment !== 'string' || typeof json.secret !== 'string') throw new OwnerError('owner.invalid_label', 'the label lacks the pairing commitment or secret');
+  let secret: Uint8Array;
+  try {
+    secret = base64urlDecode(json.secret);
+  } catch (e) {
+    throw new OwnerError('owner.invalid_label', 'the pairing secret is not base64url', { cause: e });
+  }
+  if (secret.length !== 32) throw new OwnerError('owner.invalid_label', 'the pairing secret must be 32 bytes');
+  return { invitationId: inv.id, pairingDid: inv.from as string, commitment: json.commitment, secret };
+}
+
+export class OwnerAgent {
+  readonly devices: PairedDevice[] = [];
+  private readonly replay = createReplayGuard({ maxEntries: 256 });
+
+  constructor(private readonly o: OwnerAgentOptions) {}
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  /**
+   * Pairs with the device whose label is `url` (pair-request / pair-response
+   * of protocols/messages/pairing.ts), then asks for the owner imprint
+   * (issue-credential 3.0 request-credential / issue-credential) and checks
+   * it back to the manufacturer.
+   */
+  async pair(url: string): Promise<PairedDevice> {
+    const label = readLabel(url);
+    const me = generateDidPeer2();
+    const secrets = createSecretsResolver(me.secrets.map((s) => parseSecret(s)));
+    const request = buildPairRequest({
+      from: me.did,
+      to: [label.pairingDid],
+      invitationId: label.invitationId,
+      deviceDid: label.pairingDid,
+      secret: label.secret,
+      createdTime: Math.floor(this.now() / 1000),
+    });
+    const sent = parsePairRequest(request);
+    const response = await this.exchange(request, label.pairingDid, secrets, PAIR_RESPONSE_TYPE, [label.pairingDid]);
+    return this.completePairing(response, pairingTranscript(sent.transcript), me, secrets, label);
+  }
+
+  /**
+   * Pairs with a device by its manual setup code (SPAKE2+, RFC 9383): `url`
+   * is the device's invitation as discovered on the local network (its
+   * pairing DID and endpoint; no secret needed), `code` what the owner typed.
+   */
+  async pairWithCode(url: string, code: string): Promise<PairedDevice> {
+    const invitation = readInvitation(url);
+    const me = generateDidPeer2();
+    const secrets = createSecretsResolver(me.secrets.map((s) => parseSecret(s)));
+    const device = invitation.pairingDid;
+    const ask = buildSpake2PlusParamsRequest({ from: me.did, to: [device], pthid: invitation.invitationId });
+    const paramsMsg = await this.exchange(ask, device, secrets, SPAKE2PLUS_PARAMS_TYPE, [device]);
+    let prover: Spake2PlusProver;
+    try {
+      const { params } = validateSpake2PlusParams(paramsMsg);
+      // deriveProverSecrets checks the scrypt cost bounds a hostile device could otherwise inflate
+      const { w0, w1 } = deriveProverSecrets(code, { suite: params.suite, pbkdf: params.pbkdf, salt: params.salt, idProver: params.idProver, idVerifier: params.idVerifier });
+      prover = new Spake2PlusProver({ suite: params.suite, w0, w1, context: PAIRING_CONTEXT, idProver: me.did, idVerifier: device });
+      w1.fill(0);
+    } catch (e) {
+      if (isSsiotError(e) && e.code === 'pake.invalid_code') throw e;
+      throw new OwnerError('owner.invalid_response', 'the SPAKE2+ parameters are unusable', { cause: e });
+    }
+    const shareP = prover.start();
+    const start = buildSpake2PlusStart({ from: me.did, to: [device], thid: ask.id, shareP });
+    const reply = await this.exchange(start, device, secrets, SPAKE2PLUS_RESPONSE_TYPE, [device]);
+    let confirmP: Uint8Array;
+    let shareV: Uint8Array;
+    try {
+      validateSpake2PlusResponse(reply);
+      shareV = bytesField(reply, 'share_v');
+      confirmP = prover.finish(shareV, bytesField(reply, 'confirm_v'));
+    } catch (e) {
+      throw new OwnerError('owner.bad_device_confirmation', 'the device does not know this setup code', { cause: e });
+    }
+    const confirm = buildSpake2PlusConfirm({ from: me.did, to: [device], thid: ask.id, confirmP });
+    const response = await this.exchange(confirm, device, secrets, PAIR_RESPONSE_TYPE, [device]);
+    return this.completePairing(response, spakeTranscript({ deviceDid: device, ownerDid: me.did, shareP, shareV }), me, secrets);
+  }
+
+  /** Device attestation on a pair-response, then the imprint (issue-credential 3.0). */
+  private async completePairing(
+    response: PlaintextMessage,
+    signed: Uint8Array,
+    me: { did: string; secrets: JwkSecret[] },
+    secrets: SecretsResolver,
+    label?: LabelContent,
+  ): Promise<PairedDevice> {
+    const pairingDid = response.from as string;
+    let certificate: VerifiableCredential;
+    try {
+      validatePairResponse(response);
+      certificate = deviceCertificateOf(response) as unknown as VerifiableCredential;
+    } catch (e) {
+      throw new OwnerError('owner.invalid_response', 'the pair-response is malformed', { cause: e });
+    }
+    const device = await this.attest(certificate, label);
+    let signature: Uint8Array;
+    try {
+      signature = base64urlDecode(String(response.body[DEVICE_PROOF_FIELD]));
+    } catch {
+      signature = new Uint8Array(0);
+    }
+    const key = publicKeyFromDidKey(device.did);
+    if (signature.length !== 64 || !getCrypto().ed25519Verify(signature, signed, key.bytes)) {
+      throw new OwnerError('owner.bad_device_signature', 'the device did not prove it holds the certified key');
+    }
+    if (response.body.device !== device.did || response.body.owner !== me.did) throw new OwnerError('owner.invalid_response', 'the pair-response names another device or owner');
+    // the imprint: request-credential to the pairing DID; the answer comes from the device's new pairwise DID
+    const ask = buildRequestCredential({ from: me.did, to: [pairingDid], goalCode: IMPRINT_GOAL_CODE, createdTime: Math.floor(this.now() / 1000) });
+    const issued = await this.exchange(ask, pairingDid, secrets, ISSUE_CREDENTIAL_TYPE);
+    let imprint: VerifiableCredential;
+    try {
+      validateIssueCredential(issued);
+      imprint = issuedCredential(issued) as unknown as VerifiableCredential;
+    } catch (e) {
+      throw new OwnerError('owner.invalid_response', 'the issue-credential is malformed', { cause: e });
+    }
+    const chain = await verifyImprintChain(imprint, certificate, { resolver: this.o.resolver, manufacturerDid: String(certificate.issuer), now: new Date(this.now()) });
+    if (chain.owner !== me.did) throw new OwnerError('owner.invalid_response', 'the imprint names another owner');
+    const paired: PairedDevice = {
+      device,
+      manufacturer: String(certificate.issuer),
+      certificate,
+      imprint,
+      ownerDid: me.did,
+      ownerSecrets: me.secrets,
+      deviceDid: issued.from as string,
+    };
+    this.devices.push(paired);
+    return paired;
+  }
+
+  /**
+   * Opens a one-time transfer window on a device this owner holds
+   * (transfer-open over the pairwise channel) and returns the invitation URL
+   * for the new owner (its secret is fresh; the label's does not work then).
+   */
+  async openTransfer(paired: PairedDevice, windowSeconds: number): Promise<string> {
+    const secrets = createSecretsResolver(paired.ownerSecrets.map((s) => parseSecret(s)));
+    const open = buildTransferOpen({ from: paired.ownerDid, to: [paired.deviceDid], windowSeconds, createdTime: Math.floor(this.now() / 1000) });
+    const opened = await this.exchange(open, paired.deviceDid, secrets, TRANSFER_OPENED_TYPE, [paired.deviceDid]);
+    let invitation: PlaintextMessage | undefined;
+    try {
+      validateTransferOpened(opened);
+      invitation = carriedInvitation(opened);
+    } catch (e) {
+      throw new OwnerError('owner.invalid_response', 'the transfer-opened is malformed', { cause: e });
+    }
+    if (!invitation) throw new OwnerError('owner.invalid_response', 'the transfer-opened carries no invitation');
+    return encodeOobUrl(invitation, 'https://ssiot.dev/pair');
+  }
+
+  /** Device attestation (see the module comment). */
+  private async attest(certificate: VerifiableCredential, label: LabelContent | undefined): Promise<DeviceDescription> {
+    const issuer = certificate && (typeof certificate.issuer === 'string' ? certificate.issuer : undefined);
+    if (!issuer || !this.o.trustedManufacturers.includes(issuer)) throw new OwnerError('owner.untrusted_manufacturer', 'the device certificate is not from a trusted manufacturer');
+    let device: DeviceDescription;
+    try {
+      device = await verifyDeviceCertificate(certificate, { resolver: this.o.resolver, manufacturerDid: issuer, now: new Date(this.now()) });
+    } catch (e) {
+      throw new OwnerError('owner.invalid_certificate', 'the device certificate does not verify', { cause: e });
+    }
+    // the QR label commits to the device key; the manual code path has no label (SPAKE2+ authenticated the device instead)
+    if (label && keyCommitment(publicKeyFromDidKey(device.did).bytes) !== label.commitment) {
+      throw new OwnerError('owner.commitment_mismatch', 'the certified device key is not the one on the label');
+    }
+    return device;
+  }
+
+  /** Sends `msg` authcrypted, returns the reply of type `expect` (a problem report becomes owner.pairing_refused). */
+  private async exchange(msg: PlaintextMessage, to: string, secrets: SecretsResolver, expect: string, senders?: readonly string[]): Promise<PlaintextMessage> {
+    const packed = await packEncrypted(msg, { to, from: msg.from, resolver: this.o.resolver, secrets });
+    const endpoint = packed.serviceMetadata?.serviceEndpoint;
+    if (!endpoint) throw new OwnerError('owner.no_endpoint', 'the device DID has no DIDComm endpoint');
+    const raw = await this.o.transport.send(endpoint, packed.packed);
+    if (raw === undefined) throw new OwnerError('owner.no_reply', 'the device did not answer');
+    let reply: PlaintextMessage;
+    try {
+      const r = await unpack(raw, { resolver: this.o.resolver, secrets, replayGuard: this.replay, now: Math.floor(this.now() / 1000) });
+      // Any authenticated sender is accepted where `senders` is not given: the reply is
+      // encrypted to our fresh pairwise DID, which only the device has learnt.
+      if (!r.metadata.authenticated || !r.message.from || (senders && !senders.includes(r.message.from))) {
+        throw new OwnerError('owner.unauthenticated_reply', 'the reply is not from the device');
+      }
+      reply = r.message;
+    } catch (e) {
+      if (e instanceof OwnerError) throw e;
+      throw new OwnerError('owner.unreadable_reply', `the device reply does not unpack${isSsiotError(e) ? ` (${e.code})` : ''}`, { cause: e });
+    }
+    if (reply.type === PROBLEM_REPORT_TYPE) {
+      const p = parseProblemReport(reply);
+      throw new OwnerError('owner.pairing_refused', `the device refused: ${p.code}`, { problem: p.code });
+    }
+    if (reply.type !== expect || (reply.thid ?? reply.id) !== (msg.thid ?? msg.id)) throw new OwnerError('owner.unexpected_reply', `expected ${expect}`);
+    return reply;
+  }
+}
