@@ -18,6 +18,7 @@ import { packEncrypted } from '../protocols/didcomm/pack.ts';
 import { createSecretsResolver, type SecretsResolver } from '../protocols/didcomm/secrets.ts';
 import { unpack } from '../protocols/didcomm/unpack.ts';
 import type { PlaintextMessage } from '../protocols/didcomm/message.ts';
+import { filled } from './bytes.ts';
 
 export interface DidcommBenchOp {
   readonly name: string;
@@ -27,19 +28,6 @@ export interface DidcommBenchOp {
    * key as real traffic does); returns the timed operation.
    */
   prepare(pool?: number): Promise<() => Promise<unknown>>;
-}
-
-/** Deterministic bytes (xorshift32): fixed keys for the bench parties. */
-export function filled(length: number, seed: number): Uint8Array {
-  const b = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
 }
 
 export interface BenchParty {

@@ -10,7 +10,9 @@
  */
 import { installCrypto } from '../protocols/crypto/index.ts';
 import { publicKeyOps, resetPublicKeyOps } from '../protocols/didcomm/pkops.ts';
-import { DIDCOMM_BENCH_OPS, filled } from './didcomm-ops.ts';
+import { filled } from './bytes.ts';
+import { DIDCOMM_BENCH_OPS } from './didcomm-ops.ts';
+import { now, serveCommands } from './xs-handler.ts';
 
 type Command = { op: 'prepare'; name: string } | { op: 'run'; name: string; iterations: number };
 
@@ -18,11 +20,8 @@ let draw = 0;
 installCrypto({ randomBytes: (length: number) => filled(length, 0x9e3779b9 + draw++) });
 
 const prepared = new Map<string, () => Promise<unknown>>();
-const g = globalThis as unknown as { handleCommand?: (m: ArrayBuffer) => { result?: ArrayBuffer }; performance?: { now(): number } };
-const now = () => (g.performance ? g.performance.now() : Date.now());
-const encode = (value: unknown): ArrayBuffer => new TextEncoder().encode(JSON.stringify(value)).buffer as ArrayBuffer;
 
-async function handle(cmd: Command): Promise<unknown> {
+serveCommands<Command>(async (cmd) => {
   const op = DIDCOMM_BENCH_OPS.find((o) => o.name === cmd.name);
   if (!op) throw new Error(`unknown benchmark ${cmd.name}`);
   if (cmd.op === 'prepare') {
@@ -36,14 +35,4 @@ async function handle(cmd: Command): Promise<unknown> {
   const start = now();
   for (let i = 0; i < cmd.iterations; i++) await fn();
   return { ms: now() - start, pkOps: publicKeyOps() };
-}
-
-// The reply is set when the promise settles; xsnap runs promise jobs before the crank ends.
-g.handleCommand = (message: ArrayBuffer) => {
-  const pending: { result?: ArrayBuffer } = {};
-  handle(JSON.parse(new TextDecoder().decode(new Uint8Array(message))) as Command).then(
-    (v) => (pending.result = encode(v)),
-    (e: unknown) => (pending.result = encode({ error: String(e) })),
-  );
-  return pending;
-};
+});

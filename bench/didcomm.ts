@@ -13,55 +13,30 @@
  * Options: --node-budget MS (per op and engine, default 600),
  * --xs-budget MS (per op, default 3000), --no-xs, --no-node.
  */
-import { join } from 'node:path';
 import { nodeCrypto } from '../hosts/node/crypto.ts';
-import { bundleScript, ROOT } from '../hosts/xs/bundle.ts';
 import { installCrypto, resetCrypto } from '../protocols/crypto/index.ts';
 import { publicKeyOps, resetPublicKeyOps, type PublicKeyOps } from '../protocols/didcomm/pkops.ts';
 import { didcommNode, theirResolver, theirSecrets } from '../tests/support/didcomm-node.ts';
 import { benchMessage, benchParties, DIDCOMM_BENCH_OPS } from './didcomm-ops.ts';
+import { benchArgs, formatTable, log, logDone, meteredRun, printJson, timeAsync, withXsPayload, type RateRow } from './support.ts';
 
 type Engine = 'node (noble)' | 'node (node:crypto)' | 'xs (noble)' | 'didcomm-node (wasm)';
 
-interface Row {
+interface Row extends RateRow {
   op: string;
   engine: Engine;
-  ops: number;
-  opsPerSec: number;
-  msPerOp: number;
   /** Public-key operations per message (ssiot rows). */
   pkOps?: PublicKeyOps;
-  /** XS only: compute-meter count per operation. */
-  computePerOp?: number;
   /** Node rows: ssiot ops/s ÷ didcomm-node ops/s for the same operation. */
   vsDidcommNode?: number;
 }
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const num = (name: string, dflt: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : dflt;
-};
+const { flag, num } = benchArgs();
 const NODE_BUDGET_MS = num('--node-budget', 600);
 const XS_BUDGET_MS = num('--xs-budget', 3000);
-const log = (s: string) => process.stderr.write(s + '\n');
 
 /** Times `fn` for about `budgetMs`, after a third of that spent warming up (JIT, caches). */
-async function time(fn: () => Promise<unknown>, budgetMs: number): Promise<{ ops: number; ms: number }> {
-  const warm = performance.now();
-  do await fn();
-  while (performance.now() - warm < budgetMs / 3);
-  let ops = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  do {
-    await fn();
-    ops++;
-    elapsed = performance.now() - start;
-  } while (elapsed < budgetMs);
-  return { ops, ms: elapsed };
-}
+const time = (fn: () => Promise<unknown>, budgetMs: number) => timeAsync(fn, budgetMs, budgetMs / 3);
 
 function row(op: string, engine: Engine, ops: number, ms: number, extra: Partial<Row> = {}): Row {
   return { op, engine, ops, opsPerSec: (1000 * ops) / ms, msPerOp: ms / ops, ...extra };
@@ -117,38 +92,16 @@ async function benchDidcommNode(): Promise<Row[]> {
 }
 
 async function benchXs(): Promise<Row[]> {
-  const code = await bundleScript(join(ROOT, 'bench/didcomm-xs-payload.ts'));
-  // Lockdown (inside spawnXsWorker's first call) only after esbuild is done.
-  const { spawnXsWorker } = await import('../hosts/xs/worker.ts');
-  const worker = await spawnXsWorker({ name: 'bench-didcomm', meteringLimit: 0 });
-  const enc = new TextEncoder();
-  const dec = new TextDecoder();
-  const call = async (cmd: object) => {
-    const r = await worker.issueCommand(enc.encode(JSON.stringify(cmd)));
-    const value = JSON.parse(dec.decode(r.reply)) as { ms: number; pkOps: PublicKeyOps; error?: string } | null;
-    if (value && value.error) throw new Error(`XS: ${value.error}`);
-    return { value, compute: r.meterUsage.compute ?? 0 };
-  };
-  const rows: Row[] = [];
-  try {
-    await worker.evaluate(code);
+  return withXsPayload('bench/didcomm-xs-payload.ts', { name: 'bench-didcomm' }, async (xs) => {
+    const rows: Row[] = [];
     for (const op of DIDCOMM_BENCH_OPS) {
-      await call({ op: 'prepare', name: op.name });
-      const base = (await call({ op: 'run', name: op.name, iterations: 0 })).compute;
-      const one = await call({ op: 'run', name: op.name, iterations: 1 });
-      const computePerOp = one.compute - base;
-      // xsnap reports compute as a uint32 per crank: keep each crank well below 2^32.
-      const maxByMeter = Math.max(1, Math.floor(3e9 / Math.max(1, computePerOp)));
-      const iterations = Math.max(1, Math.min(maxByMeter, Math.round(XS_BUDGET_MS / Math.max(0.01, one.value!.ms))));
-      const run = iterations === 1 ? one : await call({ op: 'run', name: op.name, iterations });
-      const r = row(op.name, 'xs (noble)', iterations, run.value!.ms, { computePerOp: Math.round((run.compute - base) / iterations), pkOps: one.value!.pkOps });
+      const m = await meteredRun<{ ms: number; pkOps: PublicKeyOps }>(xs, op.name, XS_BUDGET_MS, false);
+      const r = row(op.name, 'xs (noble)', m.iterations, m.ms, { computePerOp: m.computePerOp, pkOps: m.one.pkOps });
       log(`  ${'xs (noble)'.padEnd(20)} ${op.name.padEnd(26)} ${r.msPerOp.toFixed(2)} ms/op, compute ${r.computePerOp}/op`);
       rows.push(r);
     }
-  } finally {
-    await worker.close().catch(() => worker.terminate());
-  }
-  return rows;
+    return rows;
+  });
 }
 
 function fmt(n: number): string {
@@ -166,9 +119,7 @@ function table(rows: Row[]): string {
     r.computePerOp === undefined ? '' : r.computePerOp.toLocaleString('en-US'),
     r.vsDidcommNode === undefined ? '' : `${r.vsDidcommNode.toFixed(2)}x`,
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+  return formatTable(head, body);
 }
 
 const start = performance.now();
@@ -196,8 +147,8 @@ if (!flag('--no-xs')) {
 const order = DIDCOMM_BENCH_OPS.map((o) => o.name);
 const engines: Engine[] = ['node (noble)', 'node (node:crypto)', 'didcomm-node (wasm)', 'xs (noble)'];
 rows.sort((a, b) => order.indexOf(a.op) - order.indexOf(b.op) || engines.indexOf(a.engine) - engines.indexOf(b.engine));
-log(`done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
-if (flag('--json')) process.stdout.write(JSON.stringify({ rows, node: process.version, meter: 'xsnap compute (xs-meter-36)' }, null, 2) + '\n');
+logDone(start);
+if (flag('--json')) printJson({ rows });
 else {
   process.stdout.write(table(rows) + '\n');
   process.stdout.write('vs didcomm-node = ssiot ops/s ÷ didcomm-node ops/s (same operation, same run; >1 means ssiot is faster).\n');

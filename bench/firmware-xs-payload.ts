@@ -5,16 +5,14 @@
  * work of exactly `iterations` operations (plus a loop).
  */
 import { FIRMWARE_BENCH_OPS, type FirmwareFixture } from './firmware-ops.ts';
+import { now, serveCommands } from './xs-handler.ts';
 
 type Command = { op: 'fixture'; fixture: FirmwareFixture } | { op: 'prepare'; name: string } | { op: 'run'; name: string; iterations: number };
 
 let fixture: FirmwareFixture | undefined;
 const prepared = new Map<string, () => Promise<unknown>>();
-const g = globalThis as unknown as { handleCommand?: (m: ArrayBuffer) => { result?: ArrayBuffer }; performance?: { now(): number } };
-const now = () => (g.performance ? g.performance.now() : Date.now());
-const encode = (value: unknown): ArrayBuffer => new TextEncoder().encode(JSON.stringify(value)).buffer as ArrayBuffer;
 
-async function handle(cmd: Command): Promise<unknown> {
+serveCommands<Command>(async (cmd) => {
   if (cmd.op === 'fixture') {
     fixture = cmd.fixture;
     return null;
@@ -31,14 +29,4 @@ async function handle(cmd: Command): Promise<unknown> {
   const start = now();
   for (let i = 0; i < cmd.iterations; i++) await fn();
   return { ms: now() - start };
-}
-
-// The reply is set when the promise settles; xsnap runs promise jobs before the crank ends.
-g.handleCommand = (message: ArrayBuffer) => {
-  const pending: { result?: ArrayBuffer } = {};
-  handle(JSON.parse(new TextDecoder().decode(new Uint8Array(message))) as Command).then(
-    (v) => (pending.result = encode(v)),
-    (e: unknown) => (pending.result = encode({ error: String(e) })),
-  );
-  return pending;
-};
+});

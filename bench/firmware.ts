@@ -26,7 +26,6 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { nodeCrypto } from '../hosts/node/crypto.ts';
 import { FileSlots } from '../hosts/node/slots.ts';
-import { bundleScript, ROOT } from '../hosts/xs/bundle.ts';
 import { getCrypto, installCrypto, resetCrypto } from '../protocols/crypto/index.ts';
 import { normalizePublicKey } from '../protocols/did/keys.ts';
 import { base64Decode } from '../protocols/encoding/base64url.ts';
@@ -38,17 +37,13 @@ import { CLASS_ID, Manufacturer, makeImage, SimulatedDevice, VENDOR_ID } from '.
 import { provisionUpdater, Updater } from '../device/updater/updater.ts';
 import { FIRMWARE_BENCH_OPS, type FirmwareFixture } from './firmware-ops.ts';
 import { vectorsDir } from '../tests/support/setup-node.ts';
+import { fillXorshift } from './bytes.ts';
+import { benchArgs, formatTable, log, logDone, meteredRun, printJson, rates, timeAsync, withXsPayload, type RateRow } from './support.ts';
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const num = (name: string, dflt: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : dflt;
-};
+const { flag, num } = benchArgs();
 const NODE_BUDGET_MS = num('--node-budget', 500);
 const XS_BUDGET_MS = num('--xs-budget', 2000);
 const HEAP_RUNS = num('--runs', 5);
-const log = (s: string) => process.stderr.write(s + '\n');
 const MiB = 1 << 20;
 
 setFlagsFromString('--expose-gc');
@@ -56,14 +51,9 @@ const gc = runInNewContext('gc') as () => void;
 
 type Engine = 'node (noble)' | 'node (node:crypto)' | 'xs (noble)';
 
-interface OpRow {
+interface OpRow extends RateRow {
   op: string;
   engine: Engine;
-  ops: number;
-  msPerOp: number;
-  opsPerSec: number;
-  mbPerSec?: number;
-  computePerOp?: number;
 }
 
 interface HeapRun {
@@ -105,23 +95,10 @@ async function fixture(): Promise<FirmwareFixture> {
 
 // ------------------------------------------------------------- node timing
 
-async function time(fn: () => Promise<unknown>, budgetMs: number): Promise<{ ops: number; ms: number }> {
-  await fn();
-  let ops = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  do {
-    await fn();
-    ops++;
-    elapsed = performance.now() - start;
-  } while (elapsed < budgetMs);
-  return { ops, ms: elapsed };
-}
-
 function opRow(op: string, engine: Engine, ops: number, ms: number, bytes?: number, computePerOp?: number): OpRow {
-  const msPerOp = ms / ops;
-  const r: OpRow = { op, engine, ops, msPerOp, opsPerSec: 1000 / msPerOp };
-  if (bytes) r.mbPerSec = bytes / 1e6 / (msPerOp / 1000);
+  const { msPerOp, opsPerSec, mbPerSec } = rates(ops, ms, bytes);
+  const r: OpRow = { op, engine, ops, msPerOp, opsPerSec };
+  if (mbPerSec !== undefined) r.mbPerSec = mbPerSec;
   if (computePerOp !== undefined) r.computePerOp = computePerOp;
   return r;
 }
@@ -129,7 +106,7 @@ function opRow(op: string, engine: Engine, ops: number, ms: number, bytes?: numb
 async function benchOpsNode(f: FirmwareFixture, engine: Engine): Promise<OpRow[]> {
   const rows: OpRow[] = [];
   for (const op of FIRMWARE_BENCH_OPS) {
-    const { ops, ms } = await time(op.prepare(f), NODE_BUDGET_MS);
+    const { ops, ms } = await timeAsync(op.prepare(f), NODE_BUDGET_MS);
     const r = opRow(op.name, engine, ops, ms, op.bytes);
     log(`  ${engine.padEnd(19)} ${op.name.padEnd(38)} ${r.msPerOp.toFixed(3)} ms/op`);
     rows.push(r);
@@ -173,12 +150,7 @@ function generatedImage(size: number, chunk: number): { source: ImageSource; dig
     const buf = new Uint8Array(chunk);
     for (let pos = 0; pos < size; ) {
       const n = Math.min(chunk, size - pos);
-      for (let i = 0; i < n; i++) {
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        buf[i] = x & 0xff;
-      }
+      x = fillXorshift(buf, x, n);
       if (pos + n > from) yield buf.subarray(Math.max(0, from - pos), n);
       pos += n;
     }
@@ -290,38 +262,17 @@ async function updateThroughput(engine: Engine): Promise<OpRow> {
 // ----------------------------------------------------------------------- XS
 
 async function benchXs(f: FirmwareFixture): Promise<OpRow[]> {
-  const code = await bundleScript(join(ROOT, 'bench/firmware-xs-payload.ts'));
-  const { spawnXsWorker } = await import('../hosts/xs/worker.ts');
-  const worker = await spawnXsWorker({ name: 'bench-firmware', meteringLimit: 0 });
-  const enc = new TextEncoder();
-  const dec = new TextDecoder();
-  const call = async (cmd: object) => {
-    const r = await worker.issueCommand(enc.encode(JSON.stringify(cmd)));
-    const value = JSON.parse(dec.decode(r.reply)) as { ms: number; error?: string } | null;
-    if (value && value.error) throw new Error(`XS: ${value.error}`);
-    return { value, compute: r.meterUsage.compute ?? 0 };
-  };
-  const rows: OpRow[] = [];
-  try {
-    await worker.evaluate(code);
-    await call({ op: 'fixture', fixture: f });
+  return withXsPayload('bench/firmware-xs-payload.ts', { name: 'bench-firmware' }, async (xs) => {
+    await xs.call({ op: 'fixture', fixture: f });
+    const rows: OpRow[] = [];
     for (const op of FIRMWARE_BENCH_OPS) {
-      await call({ op: 'prepare', name: op.name });
-      const base = (await call({ op: 'run', name: op.name, iterations: 0 })).compute;
-      await call({ op: 'run', name: op.name, iterations: 1 });
-      const one = await call({ op: 'run', name: op.name, iterations: 1 });
-      const computePerOp = one.compute - base;
-      const maxByMeter = Math.max(1, Math.floor(3e9 / Math.max(1, computePerOp)));
-      const iterations = Math.max(1, Math.min(maxByMeter, Math.round(XS_BUDGET_MS / Math.max(0.01, one.value!.ms))));
-      const run = iterations === 1 ? one : await call({ op: 'run', name: op.name, iterations });
-      const r = opRow(op.name, 'xs (noble)', iterations, run.value!.ms, op.bytes, Math.round((run.compute - base) / iterations));
+      const m = await meteredRun(xs, op.name, XS_BUDGET_MS, true);
+      const r = opRow(op.name, 'xs (noble)', m.iterations, m.ms, op.bytes, m.computePerOp);
       log(`  ${'xs (noble)'.padEnd(19)} ${op.name.padEnd(38)} ${r.msPerOp.toFixed(2)} ms/op, compute ${r.computePerOp}/op`);
       rows.push(r);
     }
-  } finally {
-    await worker.close().catch(() => worker.terminate());
-  }
-  return rows;
+    return rows;
+  });
 }
 
 // -------------------------------------------------------------------- output
@@ -330,12 +281,6 @@ function fmt(n: number | undefined, digits = 2): string {
   if (n === undefined) return '';
   if (n >= 100) return n.toFixed(0);
   return n.toFixed(digits);
-}
-
-function table(head: string[], body: string[][], leftCols = 2): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < leftCols ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
 const start = performance.now();
@@ -358,16 +303,16 @@ if (!flag('--no-xs')) {
   log('XS (xsnap), noble provider:');
   ops.push(...(await benchXs(f)));
 }
-log(`done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+logDone(start);
 
 if (flag('--json')) {
-  process.stdout.write(JSON.stringify({ ops, heap, node: process.version, meter: 'xsnap compute (xs-meter-36)' }, null, 2) + '\n');
+  printJson({ ops, heap });
 } else {
   const engines: Engine[] = ['node (noble)', 'node (node:crypto)', 'xs (noble)'];
   const names = [...new Set(ops.map((o) => o.op))];
   ops.sort((a, b) => names.indexOf(a.op) - names.indexOf(b.op) || engines.indexOf(a.engine) - engines.indexOf(b.engine));
   process.stdout.write(
-    table(
+    formatTable(
       ['operation', 'engine', 'ms/op', 'ops/s', 'MB/s', 'XS compute/op'],
       ops.map((r) => [r.op, r.engine, r.msPerOp < 0.1 ? r.msPerOp.toFixed(4) : fmt(r.msPerOp), fmt(r.opsPerSec), fmt(r.mbPerSec, 1), r.computePerOp === undefined ? '' : r.computePerOp.toLocaleString('en-US')]),
     ) + '\n\n',
@@ -382,7 +327,7 @@ if (flag('--json')) {
     body.push([`${h.imageBytes / 1024} KiB`, spread(h, 'liveHeapPeakKiB'), spread(h, 'arrayBuffersPeakKiB'), spread(h, 'rawHeapPeakKiB'), fmt(h.runs.reduce((n, r) => n + r.ms, 0) / h.runs.length, 0)]);
   }
   process.stdout.write(
-    table(['updater, image', 'live JS heap peak KiB (min/med/max)', 'ArrayBuffer peak KiB', 'heapUsed peak, no forced GC', 'ms/update'], body, 1) + '\n',
+    formatTable(['updater, image', 'live JS heap peak KiB (min/med/max)', 'ArrayBuffer peak KiB', 'heapUsed peak, no forced GC', 'ms/update'], body, 1) + '\n',
   );
   process.stdout.write(
     'Peaks above a post-GC baseline, sampled at every downloaded chunk (16 KiB chunks, 64 KiB checkpoints, file slots, node:crypto digest),\n' +

@@ -5,6 +5,7 @@
  * Inputs are fixed bytes (no randomness) so every engine does the same work.
  */
 import type { CryptoProvider } from '../protocols/crypto/index.ts';
+import { filled } from './bytes.ts';
 
 export interface BenchOp {
   readonly name: string;
@@ -15,18 +16,6 @@ export interface BenchOp {
 }
 
 const MiB = 1 << 20;
-
-function filled(length: number, seed: number): Uint8Array {
-  const b = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
 
 /** A P-256 private scalar: any 32 bytes below the group order; a small leading byte keeps it there. */
 function p256Scalar(seed: number): Uint8Array {

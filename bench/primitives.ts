@@ -12,61 +12,31 @@
  */
 import { getCrypto, installCrypto, resetCrypto } from '../protocols/crypto/index.ts';
 import { nodeCrypto } from '../hosts/node/crypto.ts';
-import { bundleScript, ROOT } from '../hosts/xs/bundle.ts';
 import { BENCH_OPS, type BenchOp } from './ops.ts';
-import { join } from 'node:path';
+import { benchArgs, formatTable, log, logDone, meteredRun, printJson, rates, timeSync, withXsPayload, type RateRow } from './support.ts';
 
-export interface BenchRow {
+/** A row; `mbPerSec` for the hashes only. */
+export interface BenchRow extends RateRow {
   primitive: string;
   engine: 'node (noble)' | 'node (node:crypto)' | 'xs (noble)';
-  /** Operations timed. */
-  ops: number;
-  opsPerSec: number;
-  msPerOp: number;
-  /** Hashes only: throughput in MB/s (10^6 bytes). */
-  mbPerSec?: number;
-  /** XS only: compute-meter count per operation (deterministic). */
-  computePerOp?: number;
   /** XS only: how many times slower than Node with the same (noble) code. */
   xsOverNode?: number;
 }
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const num = (name: string, dflt: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : dflt;
-};
+const { flag, num } = benchArgs();
 const NODE_BUDGET_MS = num('--node-budget', 400);
 const XS_BUDGET_MS = num('--xs-budget', 1500);
-const log = (s: string) => process.stderr.write(s + '\n');
 
 function row(op: BenchOp, engine: BenchRow['engine'], ops: number, ms: number, computePerOp?: number): BenchRow {
-  const msPerOp = ms / ops;
-  const r: BenchRow = { primitive: op.name, engine, ops, opsPerSec: 1000 / msPerOp, msPerOp };
-  if (op.bytes) r.mbPerSec = op.bytes / 1e6 / (msPerOp / 1000);
+  const r: BenchRow = { primitive: op.name, engine, ops, ...rates(ops, ms, op.bytes) };
   if (computePerOp !== undefined) r.computePerOp = computePerOp;
   return r;
-}
-
-/** Times `fn` for about `budgetMs` after one warm-up call. */
-function timeNode(fn: () => unknown, budgetMs: number): { ops: number; ms: number } {
-  fn();
-  let ops = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  do {
-    fn();
-    ops++;
-    elapsed = performance.now() - start;
-  } while (elapsed < budgetMs);
-  return { ops, ms: elapsed };
 }
 
 function benchNode(engine: 'node (noble)' | 'node (node:crypto)'): BenchRow[] {
   const rows: BenchRow[] = [];
   for (const op of BENCH_OPS) {
-    const { ops, ms } = timeNode(op.prepare(getCrypto()), NODE_BUDGET_MS);
+    const { ops, ms } = timeSync(op.prepare(getCrypto()), NODE_BUDGET_MS);
     const r = row(op, engine, ops, ms);
     log(`  ${engine.padEnd(19)} ${op.name.padEnd(15)} ${r.msPerOp.toFixed(3)} ms/op`);
     rows.push(r);
@@ -75,37 +45,16 @@ function benchNode(engine: 'node (noble)' | 'node (node:crypto)'): BenchRow[] {
 }
 
 async function benchXs(): Promise<BenchRow[]> {
-  const code = await bundleScript(join(ROOT, 'bench/xs-payload.ts'));
-  // Lockdown (inside spawnXsWorker's first call) only after esbuild is done.
-  const { spawnXsWorker } = await import('../hosts/xs/worker.ts');
-  const worker = await spawnXsWorker({ name: 'bench', meteringLimit: 0 });
-  const enc = new TextEncoder();
-  const dec = new TextDecoder();
-  const call = async (cmd: object) => {
-    const r = await worker.issueCommand(enc.encode(JSON.stringify(cmd)));
-    return { value: JSON.parse(dec.decode(r.reply)) as { ms: number } | null, compute: r.meterUsage.compute ?? 0 };
-  };
-  const rows: BenchRow[] = [];
-  try {
-    await worker.evaluate(code);
+  return withXsPayload('bench/xs-payload.ts', { name: 'bench' }, async (xs) => {
+    const rows: BenchRow[] = [];
     for (const op of BENCH_OPS) {
-      await call({ op: 'prepare', name: op.name });
-      const base = (await call({ op: 'run', name: op.name, iterations: 0 })).compute;
-      await call({ op: 'run', name: op.name, iterations: 1 }); // warm-up: lazy tables, JIT-less but caches
-      const one = await call({ op: 'run', name: op.name, iterations: 1 });
-      const computePerOp = one.compute - base;
-      // xsnap reports compute as a uint32 per crank: keep each crank well below 2^32.
-      const maxByMeter = Math.max(1, Math.floor(3e9 / Math.max(1, computePerOp)));
-      const iterations = Math.max(1, Math.min(maxByMeter, Math.round(XS_BUDGET_MS / Math.max(0.01, one.value!.ms))));
-      const run = iterations === 1 ? one : await call({ op: 'run', name: op.name, iterations });
-      const r = row(op, 'xs (noble)', iterations, run.value!.ms, Math.round((run.compute - base) / iterations));
+      const m = await meteredRun(xs, op.name, XS_BUDGET_MS, true);
+      const r = row(op, 'xs (noble)', m.iterations, m.ms, m.computePerOp);
       log(`  ${'xs (noble)'.padEnd(19)} ${op.name.padEnd(15)} ${r.msPerOp.toFixed(3)} ms/op, compute ${r.computePerOp}/op`);
       rows.push(r);
     }
-  } finally {
-    await worker.close().catch(() => worker.terminate());
-  }
-  return rows;
+    return rows;
+  });
 }
 
 function fmt(n: number | undefined, digits = 2): string {
@@ -126,9 +75,7 @@ function table(rows: BenchRow[]): string {
     r.computePerOp === undefined ? '' : r.computePerOp.toLocaleString('en-US'),
     r.xsOverNode === undefined ? '' : `${r.xsOverNode.toFixed(0)}x`,
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+  return formatTable(head, body);
 }
 
 const start = performance.now();
@@ -153,6 +100,6 @@ for (const r of rows) {
 }
 const order = BENCH_OPS.map((o) => o.name);
 rows.sort((a, b) => order.indexOf(a.primitive) - order.indexOf(b.primitive));
-log(`done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
-if (flag('--json')) process.stdout.write(JSON.stringify({ rows, node: process.version, meter: 'xsnap compute (xs-meter-36)' }, null, 2) + '\n');
+logDone(start);
+if (flag('--json')) printJson({ rows });
 else process.stdout.write(table(rows) + '\n');

@@ -8,25 +8,19 @@
  */
 import { createDefaultResolver } from '../protocols/did/resolver.ts';
 import { verifyAnswer, type VerifyAnswerOptions } from '../protocols/trust/answer.ts';
+import { now, serveCommands } from './xs-handler.ts';
 
 type Command = { op: 'verify'; answer: unknown; options: Omit<VerifyAnswerOptions, 'resolver' | 'now'> & { now: string } } | { op: 'noop' };
 
-const g = globalThis as unknown as {
-  handleCommand?: (m: ArrayBuffer) => ArrayBuffer | { result?: ArrayBuffer };
-  performance?: { now(): number };
-};
-const now = () => (g.performance ? g.performance.now() : Date.now());
-const enc = new TextEncoder();
-const reply = (value: unknown): ArrayBuffer => enc.encode(JSON.stringify(value)).buffer as ArrayBuffer;
-
-g.handleCommand = (message: ArrayBuffer) => {
-  const cmd = JSON.parse(new TextDecoder().decode(new Uint8Array(message))) as Command;
-  if (cmd.op === 'noop') return reply({ ok: true, ms: 0 });
-  const pending: { result?: ArrayBuffer } = {};
-  const start = now();
-  verifyAnswer(cmd.answer, { ...cmd.options, resolver: createDefaultResolver(), now: new Date(cmd.options.now) }).then(
-    (v) => (pending.result = reply({ ok: true, ms: now() - start, value: { valid: v.valid, problems: v.problems } })),
-    (e: unknown) => (pending.result = reply({ ok: false, error: String(e) })),
-  );
-  return pending;
-};
+serveCommands<Command>(
+  (cmd) => {
+    if (cmd.op === 'noop') return { ok: true, ms: 0 };
+    const start = now();
+    return verifyAnswer(cmd.answer, { ...cmd.options, resolver: createDefaultResolver(), now: new Date(cmd.options.now) }).then((v) => ({
+      ok: true,
+      ms: now() - start,
+      value: { valid: v.valid, problems: v.problems },
+    }));
+  },
+  (e) => ({ ok: false, error: String(e) }),
+);

@@ -19,7 +19,6 @@
  * 1,000 issuers, 100 at 100,000) --no-xs --json. Progress on stderr, the
  * report on stdout.
  */
-import { join } from 'node:path';
 import { installCrypto } from '../protocols/crypto/index.ts';
 import { nodeCrypto } from '../hosts/node/crypto.ts';
 import { createDefaultResolver } from '../protocols/did/resolver.ts';
@@ -27,34 +26,17 @@ import { verifyAnswer, type TrustAnswer } from '../protocols/trust/answer.ts';
 import type { EdgeRecord } from '../protocols/trust/edge.ts';
 import { TrustRegistry } from '../protocols/trust/registry.ts';
 import { keyParty } from '../protocols/trust/testing.ts';
-import { bundleScript, ROOT } from '../hosts/xs/bundle.ts';
+import { xorshift32 } from './bytes.ts';
+import { benchArgs, formatTable, log, logDone, withXsPayload } from './support.ts';
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const opt = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+const { flag, opt } = benchArgs();
 const SIZES = (opt('--sizes') ?? '1000,100000').split(',').map(Number);
 const DEGREE = Number(opt('--degree') ?? 5);
-const log = (s: string) => process.stderr.write(s + '\n');
 
 installCrypto(nodeCrypto);
 const MAINTAINERS = [keyParty(101), keyParty(102), keyParty(103)];
 const NOW = new Date('2026-02-01T00:00:00Z');
 const resolver = createDefaultResolver();
-
-function xorshift(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 const didOf = (i: number): string => `did:web:i${i}.registry.example`;
 
@@ -78,7 +60,7 @@ interface SizeReport {
 
 async function benchSize(n: number): Promise<SizeReport> {
   log(`${n.toLocaleString('en-US')} issuers, degree ${DEGREE}:`);
-  const rnd = xorshift(0x5eed + n);
+  const rnd = xorshift32(0x5eed + n);
   let t = performance.now();
   const records: EdgeRecord[] = [];
   for (let i = 0; i < n; i++) {
@@ -111,7 +93,7 @@ async function benchSize(n: number): Promise<SizeReport> {
   const answerBytes: number[] = [];
   const answers: { answer: TrustAnswer; trusted: string[]; issuer: string }[] = [];
   let tied = 0;
-  const qr = xorshift(0xabc + n);
+  const qr = xorshift32(0xabc + n);
   // warm-up (JIT, first allocations): untimed
   for (let q = 0; q < 5; q++) registry.query({ trusted: [didOf(q)], issuer: didOf(n - 1 - q), nonce: 'warm' });
   for (let q = 0; q < Q; q++) {
@@ -172,39 +154,27 @@ async function benchSize(n: number): Promise<SizeReport> {
 
 async function xsVerify(samples: SizeReport['sample'][]): Promise<{ hops: number; ms: number; compute: number }[]> {
   log('XS: verifying one answer per size (2 Ed25519 signatures, Merkle proofs, score)');
-  const code = await bundleScript(join(ROOT, 'bench/trust-xs.ts'));
-  const { spawnXsWorker } = await import('../hosts/xs/worker.ts');
-  const worker = await spawnXsWorker({ name: 'bench-trust', meteringLimit: 0 });
-  const dec = new TextDecoder();
-  const call = async (cmd: object) => {
-    const r = await worker.issueCommand(new TextEncoder().encode(JSON.stringify(cmd)));
-    const value = JSON.parse(dec.decode(r.reply)) as { ok: boolean; ms: number; value?: { valid: boolean; problems: unknown[] }; error?: string };
-    if (!value.ok) throw new Error(`XS: ${value.error}`);
-    return { ...value, compute: r.meterUsage.compute ?? 0 };
-  };
-  const out: { hops: number; ms: number; compute: number }[] = [];
-  try {
-    await worker.evaluate(code);
-    const base = (await call({ op: 'noop' })).compute;
+  type Verified = { ok: boolean; ms: number; value?: { valid: boolean; problems: unknown[] } };
+  return withXsPayload('bench/trust-xs.ts', { name: 'bench-trust' }, async (xs) => {
+    const out: { hops: number; ms: number; compute: number }[] = [];
+    const base = (await xs.call({ op: 'noop' })).compute;
     for (const s of samples) {
       const cmd = { op: 'verify', answer: s.answer, options: { maintainers: MAINTAINERS.map((m) => m.did), threshold: 2, trusted: s.trusted, issuer: s.issuer, now: NOW.toISOString() } };
-      await call(cmd); // warm-up
-      const r = await call(cmd);
-      if (!r.value?.valid) throw new Error(`XS: answer did not verify: ${JSON.stringify(r.value?.problems)}`);
-      out.push({ hops: s.answer.edges.length, ms: r.ms, compute: r.compute - base });
-      log(`  ${s.answer.edges.length} edges: ${r.ms.toFixed(1)} ms desktop XS, compute ${(r.compute - base).toLocaleString('en-US')}`);
+      await xs.call(cmd); // warm-up
+      const r = await xs.call<Verified>(cmd);
+      if (!r.value.value?.valid) throw new Error(`XS: answer did not verify: ${JSON.stringify(r.value.value?.problems)}`);
+      out.push({ hops: s.answer.edges.length, ms: r.value.ms, compute: r.compute - base });
+      log(`  ${s.answer.edges.length} edges: ${r.value.ms.toFixed(1)} ms desktop XS, compute ${(r.compute - base).toLocaleString('en-US')}`);
     }
-  } finally {
-    await worker.close().catch(() => worker.terminate());
-  }
-  return out;
+    return out;
+  });
 }
 
 const started = performance.now();
 const reports: SizeReport[] = [];
 for (const n of SIZES) reports.push(await benchSize(n));
 const xs = flag('--no-xs') ? undefined : await xsVerify(reports.map((r) => r.sample));
-log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+logDone(started);
 
 if (flag('--json')) {
   process.stdout.write(JSON.stringify({ node: process.version, degree: DEGREE, sizes: reports.map(({ sample: _s, ...r }) => r), xs }, null, 2) + '\n');
@@ -224,7 +194,5 @@ if (flag('--json')) {
     f(r.verifyNodeMsMedian),
     xs ? `${f(xs[i].ms, 1)} / ${xs[i].compute.toLocaleString('en-US')} (${xs[i].hops} edges)` : '',
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
-  process.stdout.write([line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n');
+  process.stdout.write(formatTable(head, rows, 0) + '\n');
 }

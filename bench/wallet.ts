@@ -27,19 +27,13 @@ import { countingStorage } from '../protocols/wallet/store-suite.ts';
 import type { WalletStorage } from '../protocols/wallet/types.ts';
 import { Wallet } from '../protocols/wallet/wallet.ts';
 import { DEFAULT_ARGON2 } from '../protocols/wallet/kdf.ts';
-import { bundleScript, ROOT } from '../hosts/xs/bundle.ts';
-import { deviceItems, DEVICE_QUERY, SERVICE_QUERIES, serviceItem } from './wallet-items.ts';
+import { benchArgs, log, logDone, withXsPayload } from './support.ts';
+import { deviceItems, SERVICE_QUERIES, serviceItem } from './wallet-items.ts';
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const num = (name: string, dflt: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : dflt;
-};
+const { flag, num } = benchArgs();
 const N = num('--items', 100_000);
 const QUERIES = num('--queries', 200);
 const DEVICE_N = num('--device-items', 64);
-const log = (s: string) => process.stderr.write(s + '\n');
 const RAW = { rawKey: new Uint8Array(32).fill(0x5a) };
 
 installCrypto(nodeCrypto);
@@ -184,26 +178,19 @@ async function deviceFootprint(): Promise<Record<string, number>> {
 
 async function xsSearch(): Promise<Record<string, number>> {
   log(`XS: search in a device wallet of ${DEVICE_N} items`);
-  const code = await bundleScript(join(ROOT, 'bench/wallet-xs.ts'));
-  const { spawnXsWorker } = await import('../hosts/xs/worker.ts');
   const { randomBytes } = await import('node:crypto');
   const dec = new TextDecoder();
-  const worker = await spawnXsWorker({
-    name: 'bench-wallet',
-    handleCommand: (req) => {
-      const m = JSON.parse(dec.decode(req)) as { op: string; length: number };
-      if (m.op === 'random') return new Uint8Array(randomBytes(m.length));
-      throw new Error(`unexpected ${m.op}`);
-    },
-  });
-  const call = async (cmd: object) => {
-    const r = await worker.issueCommand(new TextEncoder().encode(JSON.stringify(cmd)));
-    const value = JSON.parse(dec.decode(r.reply)) as { ok: boolean; ms: number; value?: Record<string, number>; error?: string };
-    if (!value.ok) throw new Error(`XS: ${value.error}`);
-    return { ...value, meter: r.meterUsage };
+  const handleCommand = (req: Uint8Array) => {
+    const m = JSON.parse(dec.decode(req)) as { op: string; length: number };
+    if (m.op === 'random') return new Uint8Array(randomBytes(m.length));
+    throw new Error(`unexpected ${m.op}`);
   };
-  try {
-    await worker.evaluate(code);
+  type Reply = { ok: boolean; ms: number; value?: Record<string, number> };
+  return withXsPayload('bench/wallet-xs.ts', { name: 'bench-wallet', handleCommand }, async (xs) => {
+    const call = async (cmd: object) => {
+      const r = await xs.call<Reply>(cmd);
+      return { ...r.value, meter: r.meter };
+    };
     const loaded = await call({ op: 'noop' });
     const setup = await call({ op: 'setup', items: DEVICE_N });
     await call({ op: 'search' }); // warm caches (encrypted type and tag names)
@@ -229,9 +216,7 @@ async function xsSearch(): Promise<Record<string, number>> {
       `  search: ${r.hits} hits, ${r.searchMs.toFixed(1)} ms desktop-XS, compute ${r.searchCompute}; heap ${r.heapBytesCodeLoaded} bytes with code loaded, ${r.heapBytesWithWallet} with the wallet, +${r.heapBytesGrowthDuringSearch} during the search; slots ${r.slotsIdle} idle, ${r.slotsAfterSearch} after the search, ${r.slotsAfterGc} after GC`,
     );
     return r;
-  } finally {
-    await worker.close().catch(() => worker.terminate());
-  }
+  });
 }
 
 const started = performance.now();
@@ -241,7 +226,7 @@ try {
   const device = await deviceFootprint();
   const xs = flag('--no-xs') ? undefined : await xsSearch();
   const report = { node: process.version, items: N, inserts: [...inserts, scale.build], queries: scale.queries, rekey: scale.rekey, sqliteFileBytes: scale.dbBytes, device, xs };
-  log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  logDone(started);
   if (flag('--json')) {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   } else {

@@ -6,26 +6,23 @@
  */
 import { getCrypto } from '../protocols/crypto/index.ts';
 import { BENCH_OPS } from './ops.ts';
+import { now, serveCommands } from './xs-handler.ts';
 
 type Command = { op: 'list' } | { op: 'prepare'; name: string } | { op: 'run'; name: string; iterations: number };
 
 const prepared = new Map<string, () => unknown>();
-const g = globalThis as unknown as { handleCommand?: (m: ArrayBuffer) => ArrayBuffer; performance?: { now(): number } };
-const now = () => (g.performance ? g.performance.now() : Date.now());
-const reply = (value: unknown): ArrayBuffer => new TextEncoder().encode(JSON.stringify(value)).buffer as ArrayBuffer;
 
-g.handleCommand = (message: ArrayBuffer) => {
-  const cmd = JSON.parse(new TextDecoder().decode(new Uint8Array(message))) as Command;
-  if (cmd.op === 'list') return reply(BENCH_OPS.map((o) => ({ name: o.name, bytes: o.bytes ?? null })));
+serveCommands<Command>((cmd) => {
+  if (cmd.op === 'list') return BENCH_OPS.map((o) => ({ name: o.name, bytes: o.bytes ?? null }));
   const op = BENCH_OPS.find((o) => o.name === cmd.name);
   if (!op) throw new Error(`unknown benchmark ${cmd.name}`);
   if (cmd.op === 'prepare') {
     prepared.set(op.name, op.prepare(getCrypto()));
-    return reply(null);
+    return null;
   }
   const fn = prepared.get(op.name);
   if (!fn) throw new Error(`benchmark ${op.name} not prepared`);
   const start = now();
   for (let i = 0; i < cmd.iterations; i++) fn();
-  return reply({ ms: now() - start });
-};
+  return { ms: now() - start };
+});

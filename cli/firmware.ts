@@ -20,7 +20,7 @@
  * relative reference the distributor resolves), since a manifest must carry
  * a fetch URI.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { getCrypto, installCrypto } from '../protocols/crypto/index.ts';
 import type { ParsedSecret } from '../protocols/did/keys.ts';
@@ -39,16 +39,7 @@ import { uuidToBytes } from '../protocols/firmware/uuid.ts';
 import { advanceManufacturer, authenticateRelease, checkRelease } from '../device/updater/release.ts';
 import { nodeCrypto } from '../hosts/node/crypto.ts';
 import { UsageError, type Command } from './command.ts';
-import { readSecrets, readTextFile, str } from './io.ts';
-
-function readBinary(path: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new SsiotError('cli.io', `cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? 'error'}`);
-  }
-}
+import { readBinary, readSecrets, readTextFile, str } from './io.ts';
 
 function uintOption(v: unknown, name: string): number | undefined {
   if (v === undefined) return undefined;

@@ -6,13 +6,23 @@ import { parseSecret, type ParsedSecret } from '../protocols/did/keys.ts';
 import type { DidDocument } from '../protocols/did/types.ts';
 import { UsageError } from './command.ts';
 
-export function readTextFile(path: string, what: string): string {
+/** Reads a file, turning a failure into `cli.io` naming `what` and the path (never the content). */
+function readOrFail<T>(path: string, what: string, read: (path: string) => T): T {
   try {
-    return readFileSync(path, 'utf8');
+    return read(path);
   } catch (e) {
     const code = (e as { code?: string }).code;
     throw new SsiotError('cli.io', `cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? 'error'}`);
   }
+}
+
+export function readTextFile(path: string, what: string): string {
+  return readOrFail(path, what, (p) => readFileSync(p, 'utf8'));
+}
+
+/** A binary input (SUIT envelope, firmware image, wallet export) as bytes. */
+export function readBinary(path: string, what: string): Uint8Array {
+  return readOrFail(path, what, (p) => new Uint8Array(readFileSync(p)));
 }
 
 export function readJsonFile<T = unknown>(path: string, what: string): T {

@@ -17,7 +17,7 @@
  *    existing wallet it needs that wallet to be empty.
  *  - `get` of a missing item is the error `wallet.item_not_found`.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { SsiotError, WalletError } from '../protocols/errors.ts';
 import { parseJson } from '../protocols/encoding/json.ts';
 import { type Argon2Params, type KeySource, checkArgon2 } from '../protocols/wallet/kdf.ts';
@@ -25,7 +25,7 @@ import { COLUMN_KEY_NAMES } from '../protocols/wallet/column-crypto.ts';
 import { Wallet } from '../protocols/wallet/wallet.ts';
 import { backendAt, openPathStorage, type PathBackend } from '../hosts/node/wallet/open.ts';
 import { type Command, UsageError } from './command.ts';
-import { str } from './io.ts';
+import { readBinary, str } from './io.ts';
 
 export const WALLET_PASSPHRASE_ENV = 'SSIOT_WALLET_PASSPHRASE';
 export const WALLET_NEW_PASSPHRASE_ENV = 'SSIOT_WALLET_NEW_PASSPHRASE';
@@ -82,16 +82,13 @@ async function withWallet<T>(path: string, fn: (w: Wallet) => Promise<T>): Promi
   }
 }
 
-function readBinary(path: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new SsiotError('cli.io', `cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? 'error'}`);
-  }
+/** A wallet that failed to come into being leaves nothing behind (SQLite's -wal/-shm files included). */
+function removeWallet(path: string): void {
+  for (const p of [path, `${path}-wal`, `${path}-shm`]) rmSync(p, { recursive: true, force: true });
 }
 
 const PATH = { type: 'string', value: 'FILE', required: true, help: 'wallet: a SQLite file, or a directory for the key-value layout' } as const;
+const TYPE = { type: 'string', value: 'T', required: true, help: 'item type' } as const;
 
 export const walletCommands: Command[] = [
   {
@@ -113,7 +110,7 @@ export const walletCommands: Command[] = [
         await w.close();
       } catch (e) {
         await storage.close();
-        if (!existed) for (const p of [path, `${path}-wal`, `${path}-shm`]) rmSync(p, { recursive: true, force: true });
+        if (!existed) removeWallet(path);
         throw e;
       }
       return { output: { path } };
@@ -125,7 +122,7 @@ export const walletCommands: Command[] = [
     usage: 'wallet add --path FILE --type T --id ID --value STRING [--tags JSON]',
     options: {
       path: PATH,
-      type: { type: 'string', value: 'T', required: true, help: 'item type' },
+      type: TYPE,
       id: { type: 'string', value: 'ID', required: true, help: 'item id (unique per type)' },
       value: { type: 'string', value: 'STRING', required: true, help: 'item value' },
       tags: { type: 'string', value: 'JSON', help: 'tags as a JSON object of strings, e.g. {"issuer":"did:…","~date":"2026-01-01"}' },
@@ -145,7 +142,7 @@ export const walletCommands: Command[] = [
     usage: 'wallet get --path FILE --type T --id ID',
     options: {
       path: PATH,
-      type: { type: 'string', value: 'T', required: true, help: 'item type' },
+      type: TYPE,
       id: { type: 'string', value: 'ID', required: true, help: 'item id' },
     },
     async run({ options }) {
@@ -162,7 +159,7 @@ export const walletCommands: Command[] = [
     usage: 'wallet search --path FILE --type T [--query WQL_JSON]',
     options: {
       path: PATH,
-      type: { type: 'string', value: 'T', required: true, help: 'item type' },
+      type: TYPE,
       query: { type: 'string', value: 'WQL_JSON', help: 'WQL query as JSON (default {}: every item of the type)' },
     },
     async run({ options }) {
@@ -224,7 +221,7 @@ export const walletCommands: Command[] = [
         if (created) {
           await (wallet ? wallet.close() : storage.close());
           wallet = undefined;
-          for (const p of [path, `${path}-wal`, `${path}-shm`]) rmSync(p, { recursive: true, force: true });
+          removeWallet(path);
         }
         throw e;
       } finally {

@@ -3,34 +3,17 @@
  * the CLI, every pack mode round-tripped, did:key parties that resolve
  * locally, the error contract, and one run through the real binary.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { main } from '../cli/main.ts';
 import { jwkSecret } from '../protocols/did/keys.ts';
 import { base64urlDecode } from '../protocols/encoding/base64url.ts';
+import { run, spawnCli, type CliRun } from './support/cli.ts';
 import { appendixParties, lunch, makeParty, type Party } from './support/didcomm.ts';
 import { listVectors, readVectorText } from './support/vectors.ts';
 
-const ROOT = join(import.meta.dirname, '..');
-const exec = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'ssiot-didcomm-cli-'));
-
-interface Run {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(argv: string[], stdin = ''): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(argv, { out: { write: (s: string) => (stdout += s) }, err: { write: (s: string) => (stderr += s) }, stdin: async () => stdin });
-  return { status, stdout, stderr };
-}
 
 function file(name: string, content: unknown): string {
   const path = join(dir, name);
@@ -41,7 +24,7 @@ function file(name: string, content: unknown): string {
 /** A secrets file in the CLI's JWK form for a party. */
 const secretsFile = (p: Party, name = p.did.split(':').pop()!) => file(`${name}-secrets.json`, p.secrets.map((s) => jwkSecret(s.id, s.privateKey)));
 
-const errorOf = (r: Run) => JSON.parse(r.stderr).error as { code: string; message: string };
+const errorOf = (r: CliRun) => JSON.parse(r.stderr).error as { code: string; message: string };
 
 const { alice: vAlice, bob: vBob } = appendixParties();
 const vectorDids = file('appendix-dids.json', [vAlice.doc, vBob.doc]);
@@ -201,11 +184,10 @@ describe('ssiot didcomm: usage and errors', () => {
   });
 
   it('the real binary: pack | unpack', async () => {
-    const bin = join(ROOT, 'bin/ssiot.js');
     const runBin = async (args: string[], stdin: string) => {
-      const child = exec(process.execPath, [bin, ...args], { cwd: ROOT });
-      child.child.stdin!.end(stdin);
-      return (await child).stdout;
+      const r = await spawnCli(args, { stdin, env: process.env });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
     };
     const packed = await runBin(['didcomm', 'pack', '--mode', 'authcrypt', '--from', alice.did, '--to', alice.did, '--secrets', secrets, '--dids', dids], msg);
     const out = JSON.parse(await runBin(['didcomm', 'unpack', '--secrets', secrets, '--dids', dids], packed));

@@ -5,43 +5,17 @@
  * vendor/class, anti-rollback, key rotation, incremental log from an
  * anchor), typed errors, and one run through the real binary.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { main } from '../cli/main.ts';
 import { cborDecode } from '../protocols/encoding/cbor.ts';
 import { makeImage } from '../device/updater/testbed.ts';
+import { run, spawnCli } from './support/cli.ts';
 import { vectorsDir } from './support/setup-node.ts';
 
-const ROOT = join(import.meta.dirname, '..');
-const exec = promisify(execFile);
 const VENDOR = 'fa6b4a53-d5ad-5fdf-be9d-e663e4d41ffe';
 const CLASS = '1492af14-2569-5e48-bf42-9b2d51f2ab45';
-
-interface Run {
-  status: number;
-  json: any;
-  error?: { code: string; message: string };
-}
-
-async function run(argv: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(argv, {
-    out: { write: (s: string) => (stdout += s) },
-    err: { write: (s: string) => (stderr += s) },
-    stdin: async () => '',
-  });
-  const lastErr = stderr.trim().split('\n').pop() ?? '';
-  return {
-    status,
-    json: stdout.trim().startsWith('{') ? JSON.parse(stdout) : undefined,
-    error: lastErr.startsWith('{"error"') ? JSON.parse(lastErr).error : undefined,
-  };
-}
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'ssiot-fw-'));
 
@@ -195,14 +169,14 @@ describe('ssiot firmware sign / inspect / verify', () => {
     const { dir, work } = await manufacturer();
     const image = writeImage(work, 'fw.bin', makeImage(2048, 6));
     const out = join(work, 'fw.suit');
-    const bin = join(ROOT, 'bin/ssiot.js');
-    const s = await exec(process.execPath, [bin, ...signArgs(dir, image, out, 3)], { cwd: ROOT });
+    const s = await spawnCli(signArgs(dir, image, out, 3), { env: process.env });
+    expect(s.status).toBe(0);
     expect(JSON.parse(s.stdout).sequence).toBe(3);
-    const v = await exec(process.execPath, [bin, 'firmware', 'verify', '--manifest', out, '--image', image, '--log', join(dir, 'did.jsonl')], { cwd: ROOT });
+    const v = await spawnCli(['firmware', 'verify', '--manifest', out, '--image', image, '--log', join(dir, 'did.jsonl')], { env: process.env });
     expect(JSON.parse(v.stdout).valid).toBe(true);
     const bad = writeImage(work, 'bad.bin', makeImage(2048, 7));
-    const f = await exec(process.execPath, [bin, 'firmware', 'verify', '--manifest', out, '--image', bad, '--log', join(dir, 'did.jsonl')], { cwd: ROOT }).catch((e) => e);
-    expect(f.code).toBe(1);
+    const f = await spawnCli(['firmware', 'verify', '--manifest', out, '--image', bad, '--log', join(dir, 'did.jsonl')], { env: process.env });
+    expect(f.status).toBe(1);
     expect(JSON.parse(f.stdout).reasons[0].code).toBe('firmware.digest_mismatch');
   });
 });

@@ -7,7 +7,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../cli/main.ts';
 import { jwkSecret } from '../protocols/did/keys.ts';
 import { createDefaultResolver } from '../protocols/did/resolver.ts';
 import { verifyEdgeUpdate } from '../protocols/trust/edge.ts';
@@ -17,21 +16,7 @@ import { confirmationCode } from '../protocols/trust/root.ts';
 import { docParty, keyParty, testSeed } from '../protocols/trust/testing.ts';
 import { issueCredential } from '../protocols/vc/issue.ts';
 import { startRegistryServer } from '../manufacturer/registry/main.ts';
-
-interface Run {
-  status: number;
-  json: any;
-  error?: { code: string; message: string };
-  stdout: string;
-}
-
-async function run(argv: string[], stdin = ''): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(argv, { out: { write: (s: string) => (stdout += s) }, err: { write: (s: string) => (stderr += s) }, stdin: async () => stdin });
-  const last = stderr.trim().split('\n').pop() ?? '';
-  return { status, stdout, json: stdout.trim().startsWith('{') ? JSON.parse(stdout) : undefined, error: last.startsWith('{"error"') ? JSON.parse(last).error : undefined };
-}
+import { run } from './support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ssiot-trust-cli-'));
 const file = (name: string, content: unknown): string => {

@@ -4,17 +4,13 @@
  * the key-value directory layout, with passphrases from the environment and
  * typed errors that change nothing. Mostly in-process; one real process.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../cli/main.ts';
+import { run as runCli, spawnCli } from './support/cli.ts';
 
-const ROOT = join(import.meta.dirname, '..');
-const exec = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'ssiot-cli-wallet-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -35,14 +31,8 @@ async function run(argv: string[], env: Partial<Record<(typeof ENV_NAMES)[number
   const saved = ENV_NAMES.map((n) => process.env[n]);
   for (const n of ENV_NAMES) delete process.env[n];
   Object.assign(process.env, { SSIOT_WALLET_ARGON2: LIGHT }, env);
-  let stdout = '';
-  let stderr = '';
   try {
-    const status = await main(argv, {
-      out: { write: (s: string) => (stdout += s) },
-      err: { write: (s: string) => (stderr += s) },
-      stdin: async () => '',
-    });
+    const { status, stdout, stderr } = await runCli(argv);
     const json = stdout.trim() && !argv.includes('--help') ? JSON.parse(stdout) : undefined;
     const code = stderr.trim() ? (JSON.parse(stderr.trim().split('\n').pop()!) as { error: { code: string } }).error.code : undefined;
     return { status, stdout, stderr, json, code };
@@ -158,19 +148,15 @@ describe('ssiot wallet (real process)', () => {
     const path = join(dir, 'spawned.db');
     const env: NodeJS.ProcessEnv = { ...process.env, SSIOT_WALLET_PASSPHRASE: 'spawned' };
     delete env.SSIOT_WALLET_ARGON2;
-    const bin = join(ROOT, 'bin/ssiot.js');
-    const created = await exec(process.execPath, [bin, 'wallet', 'create', '--path', path], { cwd: ROOT, env });
+    const created = await spawnCli(['wallet', 'create', '--path', path], { env });
     expect(JSON.parse(created.stdout)).toEqual({ path });
     await run(['wallet', 'add', '--path', path, '--type', 't', '--id', '1', '--value', 'v', '--tags', '{"~n":"1"}'], { SSIOT_WALLET_PASSPHRASE: 'spawned' });
-    const found = await exec(process.execPath, [bin, 'wallet', 'search', '--path', path, '--type', 't', '--query', '{"~n":{"$like":"_"}}'], { cwd: ROOT, env });
+    const found = await spawnCli(['wallet', 'search', '--path', path, '--type', 't', '--query', '{"~n":{"$like":"_"}}'], { env });
     expect(JSON.parse(found.stdout)).toEqual([{ type: 't', id: '1', value: 'v', tags: { '~n': '1' } }]);
-    const failed = await exec(process.execPath, [bin, 'wallet', 'get', '--path', path, '--type', 't', '--id', '1'], {
-      cwd: ROOT,
-      env: { ...env, SSIOT_WALLET_PASSPHRASE: 'wrong' },
-    }).catch((e: { code: number; stdout: string; stderr: string }) => e);
-    expect('code' in failed && failed.code).toBe(1);
+    const failed = await spawnCli(['wallet', 'get', '--path', path, '--type', 't', '--id', '1'], { env: { ...env, SSIOT_WALLET_PASSPHRASE: 'wrong' } });
+    expect(failed.status).toBe(1);
     expect(failed.stdout).toBe('');
-    expect(JSON.parse((failed.stderr as string).trim().split('\n').pop()!).error.code).toBe('wallet.wrong_passphrase');
+    expect(failed.error?.code).toBe('wallet.wrong_passphrase');
   });
 
   it('refuses a malformed SSIOT_WALLET_ARGON2', async () => {

@@ -3,45 +3,15 @@
  * (shared/CLI.md): a manufacturer's DID kept in a directory, rotated with
  * pre-rotation, deactivated; logs from the public test suite verified.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadWebvhDir } from '../cli/did.ts';
-import { main } from '../cli/main.ts';
 import { multikeyOfSigner, nextKeyHash, parseLog } from '../protocols/did/webvh/index.ts';
+import { run, spawnCli } from './support/cli.ts';
 import { vectorsDir } from './support/setup-node.ts';
 
-const ROOT = join(import.meta.dirname, '..');
-const exec = promisify(execFile);
-
-interface Run {
-  status: number;
-  stdout: string;
-  stderr: string;
-  json: any;
-  error?: { code: string; message: string };
-}
-
-async function run(argv: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(argv, {
-    out: { write: (s: string) => (stdout += s) },
-    err: { write: (s: string) => (stderr += s) },
-    stdin: async () => '',
-  });
-  const lastErr = stderr.trim().split('\n').pop() ?? '';
-  return {
-    status,
-    stdout,
-    stderr,
-    json: stdout.trim().startsWith('{') ? JSON.parse(stdout) : undefined,
-    error: lastErr.startsWith('{"error"') ? JSON.parse(lastErr).error : undefined,
-  };
-}
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'ssiot-webvh-'));
 const secretsOf = (dir: string): { id: string; type: string; privateKeyJwk: { d: string } }[] => JSON.parse(readFileSync(join(dir, 'secrets.json'), 'utf8'));
@@ -214,10 +184,11 @@ describe('ssiot did webvh verify / resolve on the public test suite', () => {
 describe('ssiot did webvh (real process)', () => {
   it('create then verify through bin/ssiot.js', async () => {
     const dir = tmp();
-    const bin = join(ROOT, 'bin/ssiot.js');
-    const c = await exec(process.execPath, [bin, 'did', 'webvh', 'create', '--domain', 'example.com', '--prerotation', '--out', dir], { cwd: ROOT });
+    const c = await spawnCli(['did', 'webvh', 'create', '--domain', 'example.com', '--prerotation', '--out', dir], { env: process.env });
+    expect(c.status, c.stderr).toBe(0);
     const { did } = JSON.parse(c.stdout);
-    const v = await exec(process.execPath, [bin, 'did', 'webvh', 'verify', '--log', join(dir, 'did.jsonl')], { cwd: ROOT });
+    const v = await spawnCli(['did', 'webvh', 'verify', '--log', join(dir, 'did.jsonl')], { env: process.env });
+    expect(v.status, v.stderr).toBe(0);
     expect(JSON.parse(v.stdout)).toMatchObject({ valid: true, did });
   });
 });

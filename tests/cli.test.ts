@@ -2,49 +2,11 @@
  * The `ssiot` CLI as people and scripts use it (shared/CLI.md): a few runs
  * through the real binary (`bin/ssiot.js`), the exhaustive cases in-process.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { main } from '../cli/main.ts';
-
-const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin/ssiot.js');
-const exec = promisify(execFile);
-
-interface Run {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** In-process run with captured streams. */
-async function run(argv: string[], stdin = ''): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(argv, {
-    out: { write: (s: string) => (stdout += s) },
-    err: { write: (s: string) => (stderr += s) },
-    stdin: async () => stdin,
-  });
-  return { status, stdout, stderr };
-}
-
-/** Real process: `node bin/ssiot.js …` with stdin from a string. */
-async function spawnCli(argv: string[], stdin?: string): Promise<Run> {
-  const child = exec(process.execPath, [BIN, ...argv], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-  if (stdin !== undefined) child.child.stdin!.end(stdin);
-  else child.child.stdin!.end();
-  try {
-    const { stdout, stderr } = await child;
-    return { status: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { status: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+import { run, spawnCli } from './support/cli.ts';
 
 const ZERO_SEED = '00'.repeat(32);
 /** shared/vectors/did-key/ed25519-x25519.json: the DID of the all-zero seed. */
@@ -86,9 +48,9 @@ describe('ssiot CLI (real process)', () => {
     const created = JSON.parse((await spawnCli(['did', 'create', 'key'])).stdout);
     const secrets = join(dir, 'secrets.json');
     writeFileSync(secrets, JSON.stringify(created.secrets));
-    const issued = await spawnCli(['vc', 'issue', '--secrets', secrets, '--kid', created.secrets[0].id], JSON.stringify(credentialFor(created.did)));
+    const issued = await spawnCli(['vc', 'issue', '--secrets', secrets, '--kid', created.secrets[0].id], { stdin: JSON.stringify(credentialFor(created.did)) });
     expect(issued.status).toBe(0);
-    const verified = await spawnCli(['vc', 'verify'], issued.stdout);
+    const verified = await spawnCli(['vc', 'verify'], { stdin: issued.stdout });
     expect(verified.status).toBe(0);
     expect(JSON.parse(verified.stdout)).toEqual({ verified: true, errors: [] });
   });
