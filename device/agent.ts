@@ -8,6 +8,23 @@
  * be proven); a replay guard refuses a message id seen before. Refusals of
  * unauthenticated input are dropped (no reply to an unknown party) and
  * logged by code; authenticated peers get a report-problem message.
+ *
+ * HANDLER REGISTRY (how feature modules add protocols; issue 6):
+ * - pairing messages (DEVICE_PAIRING_TYPES) keep their own path (PairingResponder);
+ * - `agent.registerOwnerHandler(type, handler)`: messages only the CURRENT
+ *   owner may send, over the owner's pairwise relationship (from = owner.did,
+ *   encrypted to owner.deviceDid); anyone else gets `e.p.trust.not-owner`;
+ * - `agent.registerPeerHandler(type, handler)`: messages from any
+ *   authenticated sender (e.g. the manufacturer's DIDComm relationship);
+ * - `agent.registerCleanup(fn)`: runs whenever relationships change (pairing,
+ *   transfer, reset, boot), to drop state that belongs to former owners.
+ * A handler gets an InboundContext / OwnerContext (agent, wallet, host,
+ * message, sender, recipient, reply headers, problem()) and returns the
+ * reply to pack, or undefined for none. Install handlers at boot through
+ * `DeviceAgentOptions.features` (a DeviceFeature is `(agent) => void`);
+ * BUILTIN_FEATURES (policy, service authorization, introduction, support relay) are always
+ * installed; a feature passed again in `features` replaces its handlers (e.g. supportFeature
+ * with the host's push channel to the owner).
  */
 import { installCrypto } from '../protocols/crypto/index.ts';
 import { parseSecret, type ParsedSecret } from '../protocols/did/keys.ts';
@@ -24,13 +41,23 @@ import type { PbkdfParams } from '../protocols/pake/registration.ts';
 import type { VerifiableCredential } from '../protocols/vc/credential.ts';
 import type { Wallet } from '../protocols/wallet/wallet.ts';
 import type { DeviceDescription } from '../protocols/vc/device-credentials.ts';
+import type { PlaintextMessage } from '../protocols/didcomm/message.ts';
+import type { Headers } from '../protocols/messages/fields.ts';
+import { createProblemReport, PROBLEM } from '../protocols/messages/report-problem.ts';
 import { DeviceError } from './errors.ts';
 import type { DeviceHost, LabelOutput } from './host.ts';
 import { buildStatusListCredential, isRevoked, revokeStatusIndex } from './imprint.ts';
 import { ensureIdentity, installCertificate, loadPairing, pairingSecrets, RECORD, type DeviceIdentity, type HardwareInfo } from './manufacture.ts';
-import { DEVICE_PAIRING_TYPES, ISSUED, PairingResponder, RELATIONSHIP, type RelationshipRecord } from './pairing.ts';
-import { DeviceStateStore, windowOpen, type DeviceState } from './state.ts';
+import { DEVICE_PAIRING_TYPES, DEVICE_PROBLEMS, ISSUED, PairingResponder, RELATIONSHIP, type RelationshipRecord } from './pairing.ts';
+import { DeviceStateStore, windowOpen, type DeviceState, type OwnerRecord } from './state.ts';
 import { getRecord, openDeviceWallet } from './store.ts';
+import { policyFeature } from './policy.ts';
+import { serviceAuthFeature } from './service-auth.ts';
+import { introduceFeature } from './introduce.ts';
+import { supportFeature } from './support.ts';
+
+/** Feature modules every device agent installs (add yours here or pass DeviceAgentOptions.features). */
+export const BUILTIN_FEATURES: readonly DeviceFeature[] = [policyFeature, serviceAuthFeature, introduceFeature, supportFeature()];
 
 export interface DeviceAgentOptions {
   hardware: HardwareInfo;
@@ -40,7 +67,38 @@ export interface DeviceAgentOptions {
   pbkdf?: PbkdfParams;
   /** DID resolution for peers (default: did:key and did:peer). */
   resolver?: DidResolver;
+  /** Feature modules installed at boot, after BUILTIN_FEATURES (they register handlers). */
+  features?: readonly DeviceFeature[];
 }
+
+/** An authenticated inbound message, as a handler sees it. */
+export interface InboundContext {
+  agent: DeviceAgent;
+  wallet: Wallet;
+  host: DeviceHost;
+  message: PlaintextMessage;
+  /** `from` of the message, proven by authcrypt. */
+  sender: string;
+  /** The device's DID the message was encrypted to (pairwise DID for the owner, or the pairing DID). */
+  recipient: string;
+  /** Headers of a reply: from = recipient, to = [sender], thid = the message's thread. */
+  reply: Headers & { from: string; to: string[]; thid: string };
+  /** A report-problem reply on the message's thread. */
+  problem(code: string, comment?: string): PlaintextMessage;
+}
+
+/** A message from the current owner over its pairwise relationship. */
+export interface OwnerContext extends InboundContext {
+  owner: OwnerRecord;
+}
+
+/** Returns the reply to pack and send back, or undefined for none. */
+export type OwnerHandler = (ctx: OwnerContext) => Promise<PlaintextMessage | undefined>;
+export type PeerHandler = (ctx: InboundContext) => Promise<PlaintextMessage | undefined>;
+/** Drops state of former owners; `owner` is the current one (null when unowned). */
+export type CleanupHook = (wallet: Wallet, owner: OwnerRecord | null) => Promise<void>;
+/** A feature module: registers its handlers and cleanup hooks on the agent. */
+export type DeviceFeature = (agent: DeviceAgent) => void;
 
 /** Why the last inbound message was refused (tests and diagnostics). */
 export interface Refusal {
@@ -52,6 +110,9 @@ export class DeviceAgent {
   private readonly replay: ReplayGuard = createReplayGuard({ maxEntries: 256 });
   private responder: PairingResponder | undefined;
   private secretsCache: ParsedSecret[] | undefined;
+  private readonly ownerHandlers = new Map<string, OwnerHandler>();
+  private readonly peerHandlers = new Map<string, PeerHandler>();
+  private readonly cleanups: CleanupHook[] = [];
   /** The last refusal of an inbound message, by code. */
   lastRefusal: Refusal | undefined;
 
@@ -72,6 +133,7 @@ export class DeviceAgent {
     const identity = await ensureIdentity(wallet, host.transport.endpoint);
     const store = await DeviceStateStore.load(wallet);
     const agent = new DeviceAgent(host, wallet, identity, store, options);
+    for (const feature of [...BUILTIN_FEATURES, ...(options.features ?? [])]) feature(agent);
     await agent.finishInterruptedReset();
     await agent.cleanup();
     await agent.startPairing();
@@ -84,6 +146,31 @@ export class DeviceAgent {
 
   get state(): DeviceState {
     return this.store.current;
+  }
+
+  /** How this agent resolves peers' DIDs (feature modules verify credentials with it). */
+  get peerResolver(): DidResolver {
+    return this.resolver;
+  }
+
+  /** The host this agent runs on (clock, logger, transport, stores) for feature modules. */
+  get platform(): DeviceHost {
+    return this.host;
+  }
+
+  /** Handles `type` from the current owner only (others get e.p.trust.not-owner); replaces an earlier handler. */
+  registerOwnerHandler(type: string, handler: OwnerHandler): void {
+    this.ownerHandlers.set(type, handler);
+  }
+
+  /** Handles `type` from any authenticated sender (checks who is allowed in the handler). */
+  registerPeerHandler(type: string, handler: PeerHandler): void {
+    this.peerHandlers.set(type, handler);
+  }
+
+  /** Runs `hook` whenever relationships change (pairing, transfer, reset, boot); the same hook twice runs once. */
+  registerCleanup(hook: CleanupHook): void {
+    if (!this.cleanups.includes(hook)) this.cleanups.push(hook);
   }
 
   private get windowMs(): number {
@@ -172,11 +259,44 @@ export class DeviceAgent {
       return this.refuse(isSsiotError(e) ? e.code : 'device.unreadable');
     }
     if (!metadata.encrypted || !metadata.authenticated || !metadata.encrypted_from_kid || !message.from) return this.refuse('device.not_authcrypt');
-    if (!this.responder || !DEVICE_PAIRING_TYPES.includes(message.type)) return this.refuse('device.unsupported_message');
-    const reply = await this.responder.handle(message);
+    let reply: PlaintextMessage | undefined;
+    if (this.responder && DEVICE_PAIRING_TYPES.includes(message.type)) reply = await this.responder.handle(message);
+    else if (this.ownerHandlers.has(message.type) || this.peerHandlers.has(message.type)) reply = await this.dispatch(message, metadata.encrypted_to_kids ?? []);
+    else return this.refuse('device.unsupported_message');
+    if (!reply) return undefined;
     if (reply.type.includes('problem-report')) this.lastRefusal = { code: String(reply.body.code) };
     const out = await packEncrypted(reply, { to: message.from, from: reply.from, resolver: this.resolver, secrets: this.secrets() });
     return out.packed;
+  }
+
+  /** Registry dispatch: owner handlers check the sender and the relationship first; a handler's crash becomes a problem report. */
+  private async dispatch(message: PlaintextMessage, toKids: readonly string[]): Promise<PlaintextMessage | undefined> {
+    const sender = message.from as string;
+    const owner = this.store.current.owner;
+    const ours = [owner?.deviceDid, this.identity.pairingDid];
+    const recipient = toKids.map((k) => k.split('#')[0]).find((d) => ours.includes(d)) ?? this.identity.pairingDid;
+    const thid = message.thid ?? message.id;
+    const ctx: InboundContext = {
+      agent: this,
+      wallet: this.wallet,
+      host: this.host,
+      message,
+      sender,
+      recipient,
+      reply: { from: recipient, to: [sender], thid, createdTime: Math.floor(this.host.now() / 1000) },
+      problem: (code, comment) => ({ ...createProblemReport({ code, comment, pthid: thid, ack: message.id, from: recipient, to: [sender] }), thid }),
+    };
+    try {
+      const ownerHandler = this.ownerHandlers.get(message.type);
+      if (ownerHandler) {
+        if (!owner || sender !== owner.did || recipient !== owner.deviceDid) return ctx.problem(DEVICE_PROBLEMS.notOwner);
+        return await ownerHandler({ ...ctx, owner });
+      }
+      return await (this.peerHandlers.get(message.type) as PeerHandler)(ctx);
+    } catch (e) {
+      this.host.logger.log('warn', 'handler failed', { type: message.type, code: isSsiotError(e) ? e.code : 'device.handler_failed' });
+      return ctx.problem(isSsiotError(e) && e.code.startsWith('protocol.') ? DEVICE_PROBLEMS.invalidMessage : PROBLEM.internal);
+    }
   }
 
   private refuse(code: string): undefined {
@@ -243,5 +363,6 @@ export class DeviceAgent {
       if (!owner || item.id !== String(owner.imprintIndex)) await this.wallet.delete(ISSUED, item.id);
     }
     if (this.store.current.window?.kind !== 'transfer') await this.wallet.delete(RECORD, 'transfer');
+    for (const hook of this.cleanups) await hook(this.wallet, owner);
   }
 }

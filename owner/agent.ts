@@ -17,10 +17,10 @@
  */
 import { getCrypto } from '../protocols/crypto/index.ts';
 import { publicKeyFromDidKey } from '../protocols/did/key.ts';
-import { parseSecret } from '../protocols/did/keys.ts';
-import { generateDidPeer2 } from '../protocols/did/peer2.ts';
+import { jwkSecret, parseSecret, publicKeyFromPrivateKey, publicKeyToMultikey, type PrivateKey } from '../protocols/did/keys.ts';
+import { createDidPeer2 } from '../protocols/did/peer2.ts';
 import type { DidResolver, JwkSecret } from '../protocols/did/types.ts';
-import type { PlaintextMessage } from '../protocols/didcomm/message.ts';
+import { newMessageId, type PlaintextMessage } from '../protocols/didcomm/message.ts';
 import { packEncrypted } from '../protocols/didcomm/pack.ts';
 import { createReplayGuard } from '../protocols/didcomm/replay.ts';
 import { createSecretsResolver, type SecretsResolver } from '../protocols/didcomm/secrets.ts';
@@ -56,6 +56,29 @@ import {
 import { carriedInvitation } from '../protocols/messages/introduce.ts';
 import { deriveProverSecrets } from '../protocols/pake/registration.ts';
 import { Spake2PlusProver } from '../protocols/pake/spake2plus.ts';
+import {
+  AUDIT_LOG_TYPE,
+  buildGetAuditLog,
+  buildGetPolicy,
+  buildSetPolicy,
+  POLICY_STATE_TYPE,
+  validateAuditLog,
+  validatePolicyState,
+  type AuditEntry,
+  type Policy,
+  type PolicyUpdate,
+} from '../protocols/messages/policy.ts';
+import {
+  buildGrant,
+  buildRevoke,
+  SERVICE_AUTH_ACK_TYPE,
+  serviceAuthorizationCredential,
+  validateServiceAuthAck,
+  type ServiceScope,
+} from '../protocols/messages/service-auth.ts';
+import { issueCredential } from '../protocols/vc/issue.ts';
+import { ed25519Signer } from '../protocols/vc/signer.ts';
+import { OwnerConduit } from './conduit.ts';
 
 /** Owner-side failures (`owner.<reason>`); `owner.pairing_refused` carries the device's problem code in `problem`. */
 export class OwnerError extends SsiotError {
@@ -131,11 +154,52 @@ export function readLabel(url: string): LabelContent {
   return { invitationId: inv.id, pairingDid: inv.from as string, commitment: json.commitment, secret };
 }
 
+/**
+ * The owner's pairwise did:peer:2 for one device: its Ed25519 key is both
+ * the authentication (V, `#key-1`) and the assertion key (A, `#key-2`), so
+ * the owner can issue credentials as this DID (the ServiceAuthorization VC's
+ * issuer must be the DID the device knows as its owner); X25519 (E, `#key-3`).
+ */
+export function generateOwnerDid(): { did: string; secrets: JwkSecret[] } {
+  const c = getCrypto();
+  const ed: PrivateKey = { kind: 'Ed25519', bytes: c.randomBytes(32) };
+  const x: PrivateKey = { kind: 'X25519', bytes: c.randomBytes(32) };
+  const edKey = publicKeyToMultikey(publicKeyFromPrivateKey(ed));
+  const did = createDidPeer2({
+    keys: [
+      { purpose: 'verification', publicKeyMultibase: edKey },
+      { purpose: 'assertion', publicKeyMultibase: edKey },
+      { purpose: 'encryption', publicKeyMultibase: publicKeyToMultikey(publicKeyFromPrivateKey(x)) },
+    ],
+  });
+  return { did, secrets: [jwkSecret(`${did}#key-1`, ed), jwkSecret(`${did}#key-2`, ed), jwkSecret(`${did}#key-3`, x)] };
+}
+
+/** What the owner authorizes the manufacturer to do (ServiceAuthorization terms the owner chooses). */
+export interface ServiceAuthorizationRequest {
+  /** The manufacturer's DID (the credential subject). */
+  manufacturer: string;
+  scope: ServiceScope[];
+  /** ISO 8601 end of validity (required: authorizations are time-limited). */
+  validUntil: string;
+  validFrom?: string;
+  /** Credential id (default a fresh urn:uuid). */
+  id?: string;
+}
+
 export class OwnerAgent {
   readonly devices: PairedDevice[] = [];
   private readonly replay = createReplayGuard({ maxEntries: 256 });
 
   constructor(private readonly o: OwnerAgentOptions) {}
+
+  private conduitInstance: OwnerConduit | undefined;
+
+  /** Introduction, manufacturer relationship, proof of ownership and support through a device (owner/conduit.ts). */
+  get conduit(): OwnerConduit {
+    this.conduitInstance ??= new OwnerConduit(this.o, (msg, to, secrets, expect, senders) => this.exchange(msg, to, secrets, expect, senders));
+    return this.conduitInstance;
+  }
 
   private now(): number {
     return (this.o.now ?? Date.now)();
@@ -149,7 +213,7 @@ export class OwnerAgent {
    */
   async pair(url: string): Promise<PairedDevice> {
     const label = readLabel(url);
-    const me = generateDidPeer2();
+    const me = generateOwnerDid();
     const secrets = createSecretsResolver(me.secrets.map((s) => parseSecret(s)));
     const request = buildPairRequest({
       from: me.did,
@@ -171,7 +235,7 @@ export class OwnerAgent {
    */
   async pairWithCode(url: string, code: string): Promise<PairedDevice> {
     const invitation = readInvitation(url);
-    const me = generateDidPeer2();
+    const me = generateOwnerDid();
     const secrets = createSecretsResolver(me.secrets.map((s) => parseSecret(s)));
     const device = invitation.pairingDid;
     const ask = buildSpake2PlusParamsRequest({ from: me.did, to: [device], pthid: invitation.invitationId });
@@ -277,6 +341,62 @@ export class OwnerAgent {
     return encodeOobUrl(invitation, 'https://ssiot.dev/pair');
   }
 
+  /** Changes the device's policy (partial update); resolves to the complete policy now in force. */
+  async setPolicy(paired: PairedDevice, update: PolicyUpdate): Promise<Policy> {
+    const msg = buildSetPolicy({ from: paired.ownerDid, to: [paired.deviceDid], policy: update, createdTime: Math.floor(this.now() / 1000) });
+    return this.parseReply(await this.ask(paired, msg, POLICY_STATE_TYPE), validatePolicyState).body.policy;
+  }
+
+  /** The device's policy in force. */
+  async getPolicy(paired: PairedDevice): Promise<Policy> {
+    const msg = buildGetPolicy({ from: paired.ownerDid, to: [paired.deviceDid], createdTime: Math.floor(this.now() / 1000) });
+    return this.parseReply(await this.ask(paired, msg, POLICY_STATE_TYPE), validatePolicyState).body.policy;
+  }
+
+  /** One page of the device's audit log (entries with seq >= since); `next` when more remain. */
+  async readAuditLog(paired: PairedDevice, options: { since?: number; limit?: number } = {}): Promise<{ entries: AuditEntry[]; next?: number }> {
+    const msg = buildGetAuditLog({ from: paired.ownerDid, to: [paired.deviceDid], ...options, createdTime: Math.floor(this.now() / 1000) });
+    const { entries, next } = this.parseReply(await this.ask(paired, msg, AUDIT_LOG_TYPE), validateAuditLog).body;
+    return next === undefined ? { entries } : { entries, next };
+  }
+
+  /**
+   * Issues a ServiceAuthorization VC (signed by this owner's pairwise DID,
+   * the one the device knows) for the manufacturer and grants it to the
+   * device; resolves to the VC, which the owner hands to the manufacturer.
+   */
+  async grantServiceAuthorization(paired: PairedDevice, request: ServiceAuthorizationRequest): Promise<VerifiableCredential> {
+    const id = request.id ?? `urn:uuid:${newMessageId()}`;
+    const unsigned = serviceAuthorizationCredential({ id, owner: paired.ownerDid, manufacturer: request.manufacturer, device: paired.device.did, scope: request.scope, validFrom: request.validFrom, validUntil: request.validUntil });
+    const seed = parseSecret(paired.ownerSecrets.find((s) => s.id === `${paired.ownerDid}#key-2`)).privateKey.bytes;
+    const credential = await issueCredential(unsigned, { signer: ed25519Signer(`${paired.ownerDid}#key-2`, seed), now: new Date(this.now()) });
+    const msg = buildGrant({ from: paired.ownerDid, to: [paired.deviceDid], credential: credential as unknown as Record<string, unknown>, createdTime: Math.floor(this.now() / 1000) });
+    const ack = this.parseReply(await this.ask(paired, msg, SERVICE_AUTH_ACK_TYPE), validateServiceAuthAck);
+    if (ack.body.credential_id !== id || ack.body.state !== 'active') throw new OwnerError('owner.invalid_response', 'the device acknowledged another authorization');
+    return credential;
+  }
+
+  /** Revokes a service authorization on the device directly (works with the manufacturer offline). */
+  async revokeServiceAuthorization(paired: PairedDevice, credentialId: string): Promise<void> {
+    const msg = buildRevoke({ from: paired.ownerDid, to: [paired.deviceDid], credentialId, createdTime: Math.floor(this.now() / 1000) });
+    const ack = this.parseReply(await this.ask(paired, msg, SERVICE_AUTH_ACK_TYPE), validateServiceAuthAck);
+    if (ack.body.credential_id !== credentialId || ack.body.state !== 'revoked') throw new OwnerError('owner.invalid_response', 'the device acknowledged another revocation');
+  }
+
+  /** A request to the device over the pairwise relationship; the reply must come from the device's pairwise DID. */
+  private ask(paired: PairedDevice, msg: PlaintextMessage, expect: string): Promise<PlaintextMessage> {
+    const secrets = createSecretsResolver(paired.ownerSecrets.map((s) => parseSecret(s)));
+    return this.exchange(msg, paired.deviceDid, secrets, expect, [paired.deviceDid]);
+  }
+
+  private parseReply<T>(reply: PlaintextMessage, validate: (m: unknown) => T): T {
+    try {
+      return validate(reply);
+    } catch (e) {
+      throw new OwnerError('owner.invalid_response', `the device's ${reply.type.split('/').pop()} is malformed`, { cause: e });
+    }
+  }
+
   /** Device attestation (see the module comment). */
   private async attest(certificate: VerifiableCredential, label: LabelContent | undefined): Promise<DeviceDescription> {
     const issuer = certificate && (typeof certificate.issuer === 'string' ? certificate.issuer : undefined);
@@ -322,3 +442,4 @@ export class OwnerAgent {
     return reply;
   }
 }
+

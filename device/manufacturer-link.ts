@@ -1,0 +1,86 @@
+/**
+ * The device's DIDComm link with its manufacturer's agent (introductions
+ * and support threads go over it; the owner's relationship is separate).
+ *
+ * Choice: the device speaks to the manufacturer from its pairing DID (the
+ * did:peer:2 of the label, kept across factory resets, its secrets already
+ * loaded by the agent), so the manufacturer's own messages (support
+ * replies) arrive through the agent's peer-handler registry without a
+ * DID of their own; the manufacturer already knows the device, so this
+ * links nothing new. The manufacturer agent's DID (did:peer:2 with its
+ * endpoint) is installed with `setManufacturerContact` (e.g. by the
+ * factory station) and kept in the wallet; a factory reset keeps it.
+ */
+import type { DidResolver } from '../protocols/did/types.ts';
+import type { PlaintextMessage } from '../protocols/didcomm/message.ts';
+import { packEncrypted } from '../protocols/didcomm/pack.ts';
+import { createReplayGuard } from '../protocols/didcomm/replay.ts';
+import { createSecretsResolver } from '../protocols/didcomm/secrets.ts';
+import { unpack } from '../protocols/didcomm/unpack.ts';
+import { isSsiotError } from '../protocols/errors.ts';
+import type { Wallet } from '../protocols/wallet/wallet.ts';
+import { DeviceError } from './errors.ts';
+import { pairingSecrets } from './manufacture.ts';
+import { getRecord, putRecord } from './store.ts';
+
+/** Wallet record type/id of the manufacturer contact. */
+export const MANUFACTURER_CONTACT = 'device:mfr-contact';
+
+/** Who the manufacturer is, as the device tells others. */
+export interface ManufacturerContact {
+  /** The manufacturer agent's DIDComm DID (did:peer:2 with a DIDCommMessaging service). */
+  did: string;
+  /** Its public did:webvh (the certificate issuer). */
+  publicDid: string;
+  name: string;
+}
+
+/** Installs (or replaces) the manufacturer contact. */
+export async function setManufacturerContact(wallet: Wallet, contact: ManufacturerContact): Promise<void> {
+  await putRecord(wallet, MANUFACTURER_CONTACT, 'contact', contact);
+}
+
+/** The installed manufacturer contact, if any. */
+export async function manufacturerContact(wallet: Wallet): Promise<ManufacturerContact | undefined> {
+  return getRecord<ManufacturerContact>(wallet, MANUFACTURER_CONTACT, 'contact');
+}
+
+export interface LinkContext {
+  wallet: Wallet;
+  resolver: DidResolver;
+  /** The device's pairing DID (the link's sender). */
+  deviceDid: string;
+  send(endpoint: string, packed: string): Promise<string | undefined>;
+  now(): number;
+}
+
+export class ManufacturerLink {
+  private readonly replay = createReplayGuard({ maxEntries: 256 });
+
+  constructor(private readonly ctx: LinkContext) {}
+
+  async contact(): Promise<ManufacturerContact | undefined> {
+    return manufacturerContact(this.ctx.wallet);
+  }
+
+  /** Sends `msg` from the device's pairing DID to the manufacturer; resolves to its authenticated immediate reply, if any. */
+  async exchange(msg: PlaintextMessage): Promise<PlaintextMessage | undefined> {
+    const contact = await this.contact();
+    if (!contact) throw new DeviceError('device.no_manufacturer', 'no manufacturer contact is installed');
+    const secrets = createSecretsResolver(await pairingSecrets(this.ctx.wallet));
+    const out = { ...msg, from: this.ctx.deviceDid, to: [contact.did] };
+    const packed = await packEncrypted(out, { to: contact.did, from: this.ctx.deviceDid, resolver: this.ctx.resolver, secrets });
+    const endpoint = packed.serviceMetadata?.serviceEndpoint;
+    if (!endpoint) throw new DeviceError('device.no_manufacturer', 'the manufacturer DID has no DIDComm endpoint');
+    const raw = await this.ctx.send(endpoint, packed.packed);
+    if (raw === undefined) return undefined;
+    let reply;
+    try {
+      reply = await unpack(raw, { resolver: this.ctx.resolver, secrets, replayGuard: this.replay, now: Math.floor(this.ctx.now() / 1000) });
+    } catch (e) {
+      throw new DeviceError('device.unreadable', `the manufacturer's reply does not unpack${isSsiotError(e) ? ` (${e.code})` : ''}`, { cause: e });
+    }
+    if (!reply.metadata.authenticated || reply.message.from !== contact.did) throw new DeviceError('device.not_authcrypt', 'the reply is not from the manufacturer');
+    return reply.message;
+  }
+}
