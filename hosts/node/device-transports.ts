@@ -1,0 +1,284 @@
+/**
+ * The device's request/response `DeviceTransport` (device/host.ts) over the
+ * real Node bindings, and the matching sender for the other side (owner
+ * phone, manufacturer service):
+ *
+ * - Local HTTP pairing endpoint (`listenLocalHttp`): the phone POSTs a packed
+ *   envelope to the device on the local network and gets the device's
+ *   packed reply in the HTTP response (200 + body; 202 without body when the
+ *   device has nothing to say, e.g. it dropped unauthenticated input).
+ *   Choice: this differs from the DIDComm v2 HTTPS binding of
+ *   hosts/node/transports/http.ts (202 only, replies to the sender's own
+ *   endpoint) on purpose — the phone's pairwise DID has no endpoint and the
+ *   pairing must work with no broker or cloud at all; it is DIDComm's
+ *   `return_route: all` behaviour, fixed for this one local endpoint.
+ * - MQTT inboxes (`DeviceLink` with an `MqttTransport`): messages to the
+ *   device's DIDs arrive on their inbox topics; the device's reply is
+ *   published to the inbox of the reply's recipient DID, read from the JWE's
+ *   cleartext `recipients[].header.kid` (no decryption: the transport stays
+ *   content-blind). The device subscribes to the inbox of every DID it has
+ *   spoken from (learned from the `skid` of its replies) plus those added
+ *   with `addDid`.
+ * - `MqttRequester` is the sender's side over a broker: it publishes to the
+ *   recipient DID's inbox and waits for the next message on the inbox of
+ *   the sender DID (`skid`), one exchange per sender DID at a time.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { MEDIA_TYPE_ENCRYPTED } from '../../protocols/didcomm/message.ts';
+import { DEFAULT_MAX_RECEIVE_BYTES } from '../../protocols/didcomm/transports/limits.ts';
+import { DIDCOMM_MEDIA_TYPES, parseContentType } from '../../protocols/didcomm/transports/media-type.ts';
+import { inboxTopic } from '../../protocols/didcomm/transports/mqtt-topics.ts';
+import { uriScheme } from '../../protocols/didcomm/transports/types.ts';
+import { base64urlDecode } from '../../protocols/encoding/base64url.ts';
+import { utf8Decode } from '../../protocols/encoding/bytes.ts';
+import { DidcommError } from '../../protocols/errors.ts';
+import type { DeviceTransport, InboundHandler } from '../../device/host.ts';
+import type { MqttTransport } from './transports/mqtt.ts';
+
+/** Who an envelope is from and to, as its cleartext JWE headers say (DIDs, without fragments). */
+export interface EnvelopeParties {
+  /** The authcrypt sender (`skid` of the protected header); undefined for anoncrypt or non-JWE input. */
+  sender?: string;
+  recipients: string[];
+}
+
+const didOfKid = (kid: string): string => kid.split('#')[0];
+
+/** Reads the routing headers of a packed JWE (general JSON); never throws (unknown input has no parties). */
+export function envelopeParties(packed: string): EnvelopeParties {
+  try {
+    const jwe = JSON.parse(packed) as { protected?: string; recipients?: { header?: { kid?: unknown } }[] };
+    const recipients = (jwe.recipients ?? []).map((r) => r.header?.kid).filter((k): k is string => typeof k === 'string').map(didOfKid);
+    let sender: string | undefined;
+    if (typeof jwe.protected === 'string') {
+      const header = JSON.parse(utf8Decode(base64urlDecode(jwe.protected))) as { skid?: unknown };
+      if (typeof header.skid === 'string') sender = didOfKid(header.skid);
+    }
+    return { sender, recipients: [...new Set(recipients)] };
+  } catch {
+    return { recipients: [] };
+  }
+}
+
+export interface LocalHttpOptions {
+  host?: string;
+  /** Default 0: any free port. */
+  port?: number;
+  path?: string;
+  /** The URL to advertise (a LAN address or mDNS name); default http://host:port/path. */
+  publicUrl?: string;
+  maxReceiveBytes?: number;
+}
+
+/** The device's local HTTP endpoint: a DeviceTransport whose `send` POSTs and reads the reply. */
+export class LocalHttpTransport implements DeviceTransport {
+  private handler: InboundHandler | undefined;
+  private constructor(
+    readonly endpoint: string,
+    private readonly app: FastifyInstance,
+    private readonly sender: HttpRequester,
+  ) {}
+
+  /** Starts listening (before the agent boots: the endpoint goes into the device's DIDs). */
+  static async listen(o: LocalHttpOptions = {}): Promise<LocalHttpTransport> {
+    const path = o.path ?? '/didcomm';
+    const limit = o.maxReceiveBytes ?? DEFAULT_MAX_RECEIVE_BYTES;
+    const app = Fastify({ logger: false });
+    let self: LocalHttpTransport | undefined;
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser([...DIDCOMM_MEDIA_TYPES], { parseAs: 'string', bodyLimit: limit }, (_req, body, done) => done(null, body));
+    app.post(path, { bodyLimit: limit }, async (req, reply) => {
+      if (!parseContentType(req.headers['content-type']) || typeof req.body !== 'string') return reply.code(415).send();
+      if (req.body.length === 0) return reply.code(400).send();
+      const handler = self?.handler;
+      if (!handler) return reply.code(503).header('retry-after', '1').send();
+      let answer: string | undefined;
+      try {
+        answer = await handler(req.body);
+      } catch {
+        return reply.code(500).send();
+      }
+      if (answer === undefined) return reply.code(202).send();
+      return reply.code(200).header('content-type', MEDIA_TYPE_ENCRYPTED).send(answer);
+    });
+    const host = o.host ?? '127.0.0.1';
+    await app.listen({ host, port: o.port ?? 0 });
+    const port = (app.server.address() as { port: number }).port;
+    self = new LocalHttpTransport(o.publicUrl ?? `http://${host}:${port}${path}`, app, new HttpRequester());
+    return self;
+  }
+
+  listen(handler: InboundHandler): void {
+    this.handler = handler;
+  }
+
+  send(endpoint: string, packed: string): Promise<string | undefined> {
+    return this.sender.send(endpoint, packed);
+  }
+
+  async close(): Promise<void> {
+    this.handler = undefined;
+    await this.app.close();
+  }
+}
+
+/** POSTs an envelope to a local HTTP endpoint and returns the reply body (the phone's transport). */
+export class HttpRequester {
+  constructor(private readonly timeoutMs = 15_000) {}
+
+  async send(endpoint: string, packed: string): Promise<string | undefined> {
+    const scheme = uriScheme(endpoint);
+    if (scheme !== 'http' && scheme !== 'https') throw new DidcommError('didcomm.unsupported_endpoint', 'not an http(s) endpoint');
+    let res: Response;
+    try {
+      res = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': MEDIA_TYPE_ENCRYPTED },
+        body: packed,
+        redirect: 'error',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (e) {
+      throw new DidcommError('didcomm.transport_failed', `POST to the endpoint failed (${(e as { name?: string }).name ?? 'network error'})`, { cause: e });
+    }
+    const body = await res.text();
+    if (res.status === 202) return undefined;
+    if (res.status === 200 && body.length > 0) return body;
+    throw new DidcommError('didcomm.transport_failed', `the endpoint answered HTTP ${res.status}`);
+  }
+}
+
+/**
+ * The device's transport on the Node host: the local HTTP endpoint (the one
+ * advertised in its DIDs) plus, when connected, its MQTT inboxes. One
+ * handler serves both; a reboot installs the new agent's handler.
+ */
+export class DeviceLink implements DeviceTransport {
+  private handler: InboundHandler | undefined;
+  private mqttOff: (() => void) | undefined;
+  private mqtt: MqttTransport | undefined;
+  private readonly dids = new Set<string>();
+
+  constructor(readonly local: LocalHttpTransport) {
+    local.listen((packed) => this.receive(packed));
+  }
+
+  get endpoint(): string {
+    return this.local.endpoint;
+  }
+
+  listen(handler: InboundHandler): void {
+    this.handler = handler;
+  }
+
+  /** Receives the device's inboxes on `mqtt` (connected to `brokerUrl`). */
+  async attachMqtt(mqtt: MqttTransport, brokerUrl: string): Promise<void> {
+    this.mqtt = mqtt;
+    for (const did of this.dids) await mqtt.addDid(did);
+    this.mqttOff = answerOverMqtt(mqtt, brokerUrl, (packed) => this.receive(packed));
+  }
+
+  /** Stops using MQTT (the broker is gone); the local endpoint keeps working. */
+  detachMqtt(): MqttTransport | undefined {
+    const m = this.mqtt;
+    this.mqttOff?.();
+    this.mqtt = this.mqttOff = undefined;
+    return m;
+  }
+
+  /** Also receive the MQTT inbox of `did` (the pairing DID at boot, say). */
+  async addDid(did: string): Promise<void> {
+    if (this.dids.has(did)) return;
+    this.dids.add(did);
+    if (this.mqtt) await this.mqtt.addDid(did);
+  }
+
+  /** Delivers to the agent; the DID a reply is sent from becomes one of this device's inboxes. */
+  private async receive(packed: string): Promise<string | undefined> {
+    if (!this.handler) return undefined;
+    const reply = await this.handler(packed);
+    const sender = reply === undefined ? undefined : envelopeParties(reply).sender;
+    if (sender) await this.addDid(sender);
+    return reply;
+  }
+
+  /** http(s): POST and return the reply; mqtt: publish to the recipients' inboxes (replies arrive on ours). */
+  async send(endpoint: string, packed: string): Promise<string | undefined> {
+    const scheme = uriScheme(endpoint);
+    if (scheme === 'http' || scheme === 'https') return this.local.send(endpoint, packed);
+    if (!this.mqtt) throw new DidcommError('didcomm.transport_failed', 'no MQTT connection');
+    const { recipients } = envelopeParties(packed);
+    for (const did of recipients) await this.mqtt.send({ uri: endpoint, did }, packed);
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    this.detachMqtt();
+    await this.local.close();
+  }
+}
+
+/**
+ * Serves a request/response handler (a device agent, the manufacturer's
+ * agent) on `mqtt`'s inboxes: each reply goes to the inboxes of its JWE
+ * recipients. Returns the function that stops serving.
+ */
+export function answerOverMqtt(mqtt: MqttTransport, brokerUrl: string, handler: InboundHandler): () => void {
+  return mqtt.onMessage(async (m) => {
+    const reply = await handler(utf8Decode(m.data));
+    if (reply === undefined) return;
+    for (const did of envelopeParties(reply).recipients) await mqtt.send({ uri: brokerUrl, did }, reply);
+  });
+}
+
+/**
+ * Request/response over a broker for the owner or manufacturer side: the
+ * envelope goes to its recipient's inbox, the answer is the next message on
+ * the sender's inbox (`didcomm.transport_failed` after `timeoutMs`).
+ */
+export class MqttRequester {
+  private readonly waiting = new Map<string, (packed: string) => void>();
+  private readonly off: () => void;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly mqtt: MqttTransport,
+    private readonly brokerUrl: string,
+    private readonly timeoutMs = 15_000,
+  ) {
+    this.off = mqtt.onMessage((m) => {
+      const w = m.address === undefined ? undefined : this.waiting.get(m.address);
+      if (w) w(utf8Decode(m.data));
+    });
+  }
+
+  /** The endpoint URI is not used: MQTT reaches a DID through its inbox on this broker. */
+  send(_endpoint: string, packed: string): Promise<string | undefined> {
+    const next = this.chain.then(() => this.exchange(packed));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async exchange(packed: string): Promise<string | undefined> {
+    const { sender, recipients } = envelopeParties(packed);
+    if (!sender || recipients.length === 0) throw new DidcommError('didcomm.invalid_argument', 'request/response over MQTT needs an authcrypt envelope');
+    await this.mqtt.addDid(sender);
+    const topic = inboxTopic(sender);
+    let timer: NodeJS.Timeout | undefined;
+    const reply = new Promise<string>((resolve, reject) => {
+      this.waiting.set(topic, resolve);
+      timer = setTimeout(() => reject(new DidcommError('didcomm.transport_failed', `no reply within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    try {
+      for (const did of recipients) await this.mqtt.send({ uri: this.brokerUrl, did }, packed);
+      return await reply;
+    } finally {
+      clearTimeout(timer);
+      this.waiting.delete(topic);
+    }
+  }
+
+  close(): void {
+    this.off();
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * The device story end to end over real transports: a device on the Node
+ * host (files in a temp dir) with its local HTTP pairing endpoint and its
+ * MQTT inboxes on an in-process aedes broker; an owner agent (the phone)
+ * pairing over HTTP and reaching the device remotely over MQTT; the
+ * manufacturer's factory station in process. Then "manufacturer gone":
+ * broker and manufacturer stopped, pairing, imprint and transfer still work
+ * on the local endpoint.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DeviceAgent } from '../device/agent.ts';
+import { agentOptions, testManufacturer, type TestManufacturer } from '../device/testing/fixtures.ts';
+import { loadTrustedState } from '../device/updater/trusted-state.ts';
+import { NodeDeviceHost } from '../hosts/node/device-host.ts';
+import { DeviceLink, envelopeParties, HttpRequester, LocalHttpTransport, MqttRequester } from '../hosts/node/device-transports.ts';
+import { MqttTransport } from '../hosts/node/transports/mqtt.ts';
+import { issueDeviceCertificate } from '../manufacturer/factory-station.ts';
+import { OwnerAgent, readLabel, type OwnerTransport } from '../owner/agent.ts';
+import { resetCrypto } from '../protocols/crypto/index.ts';
+import { createDefaultResolver } from '../protocols/did/resolver.ts';
+import { inboxTopic } from '../protocols/didcomm/transports/mqtt-topics.ts';
+import { verifyImprintChain } from '../protocols/vc/device-credentials.ts';
+import { expectCodeAsync } from './support/assert.ts';
+import { startAedes, type AedesBroker } from './support/aedes.ts';
+
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  resetCrypto();
+});
+
+const quiet = { log: () => {} };
+const ROOT = join(import.meta.dirname, '..');
+
+/** scripts/mosquitto.sh (installs the Debian package if missing, starts a private broker on a free port). */
+function mosquitto(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('bash', [join(ROOT, 'scripts/mosquitto.sh'), ...args], { cwd: ROOT, timeout: 570_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`scripts/mosquitto.sh ${args[0]} failed: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'ssiot-e2e-'));
+  cleanups.push(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+async function mqttClient(broker: { url: string }, clientId: string, protocolVersion: 4 | 5 = 4): Promise<MqttTransport> {
+  // aedes speaks MQTT 3.1.1; Mosquitto both
+  const t = await MqttTransport.connect({ url: broker.url, protocolVersion, clientId, connectTimeoutMs: 5000, publishTimeoutMs: 5000 });
+  cleanups.push(() => t.kill());
+  return t;
+}
+
+function owner(mfr: TestManufacturer, transport: OwnerTransport): OwnerAgent {
+  return new OwnerAgent({ transport, resolver: createDefaultResolver({ documents: [mfr.state.document] }), trustedManufacturers: [mfr.did] });
+}
+
+interface NodeDevice {
+  dir: string;
+  link: DeviceLink;
+  host: NodeDeviceHost;
+  agent: DeviceAgent;
+  /** A process restart: a new host and agent over the same directory and endpoint. */
+  reboot(): Promise<DeviceAgent>;
+}
+
+/** A device on the Node host with its local HTTP endpoint, manufactured by `mfr`'s factory station. */
+async function manufacturedNodeDevice(mfr: TestManufacturer): Promise<NodeDevice & { label: { url: string; manualCode: string } }> {
+  const dir = tempDir();
+  const local = await LocalHttpTransport.listen();
+  const link = new DeviceLink(local);
+  cleanups.push(() => link.close());
+  const boot = async () => {
+    const host = new NodeDeviceHost({ dir, transport: link, logger: quiet, slotCapacity: 4096 });
+    return { host, agent: await DeviceAgent.boot(host, agentOptions()) };
+  };
+  const first = await boot();
+  const certificate = await issueDeviceCertificate(first.agent.certificateRequest(), { signer: mfr.signer, log: mfr.log });
+  const label = await first.agent.installCertificate(certificate, mfr.log);
+  const dev = {
+    dir,
+    link,
+    ...first,
+    label,
+    async reboot() {
+      const next = await boot();
+      dev.host = next.host;
+      dev.agent = next.agent;
+      return next.agent;
+    },
+  };
+  return dev;
+}
+
+function verifier(mfr: TestManufacturer, dev: NodeDevice) {
+  return {
+    resolver: createDefaultResolver({ documents: [mfr.state.document] }),
+    manufacturerDid: mfr.did,
+    checkStatus: { fetchStatusList: () => dev.agent.statusList() },
+  };
+}
+
+describe('device end to end over HTTP and MQTT (Node host)', () => {
+  it('envelopeParties reads sender and recipients of an authcrypt JWE, and nothing from junk', async () => {
+    expect(envelopeParties('not json')).toEqual({ recipients: [] });
+    expect(envelopeParties('{"recipients":[{"header":{"kid":7}}]}')).toEqual({ sender: undefined, recipients: [] });
+  });
+
+  it('manufacture -> label -> pair by QR over HTTP -> imprint -> remote over MQTT -> reboot -> factory reset', async () => {
+    const broker = await startAedes();
+    cleanups.push(() => broker.close());
+    const mfr = await testManufacturer();
+    const dev = await manufacturedNodeDevice(mfr);
+    const deviceMqtt = await mqttClient(broker, 'ssiot-e2e-device');
+    await dev.link.attachMqtt(deviceMqtt, broker.url);
+    await dev.link.addDid(dev.agent.identity.pairingDid);
+
+    // manufacture: pinned anchor, the label written by the host, the pairing DID on the local endpoint
+    expect(dev.agent.state.lifecycle).toBe('unowned');
+    expect((await loadTrustedState(dev.host.kv)).pinnedDid).toBe(mfr.did);
+    expect(dev.host.label()).toEqual(dev.label);
+    expect(dev.link.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/didcomm$/);
+    const pairingDoc = await createDefaultResolver().resolve(readLabel(dev.label.url).pairingDid);
+    expect(JSON.stringify(pairingDoc.service)).toContain(dev.link.endpoint);
+
+    // the phone pairs over the local HTTP endpoint; the imprint chains back to the manufacturer DID
+    const phone = owner(mfr, new HttpRequester());
+    const paired = await phone.pair(dev.label.url);
+    expect(paired.device.did).toBe(dev.agent.identity.did);
+    expect(paired.manufacturer).toBe(mfr.did);
+    expect(dev.agent.state.lifecycle).toBe('owned');
+    expect(dev.agent.state.owner?.did).toBe(paired.ownerDid);
+    const chain = await verifyImprintChain(paired.imprint, paired.certificate, verifier(mfr, dev));
+    expect(chain.owner).toBe(paired.ownerDid);
+    expect(chain.device.serial).toBe('SN-0001');
+
+    // away from home: the owner reaches the device's pairwise DID through the broker
+    const ownerMqtt = await mqttClient(broker, 'ssiot-e2e-owner');
+    const seen: string[] = [];
+    deviceMqtt.onMessage((m) => void seen.push(m.address ?? ''));
+    const remote = owner(mfr, new MqttRequester(ownerMqtt, broker.url, 5000));
+    const transferUrl = await remote.openTransfer(paired, 300);
+    expect(transferUrl).toMatch(/_oob=/);
+    expect(dev.agent.state.window?.kind).toBe('transfer');
+    expect(seen).toContain(inboxTopic(paired.deviceDid));
+
+    // request/response over MQTT needs an authcrypt envelope (it routes by skid and kid)
+    const junk = new MqttRequester(ownerMqtt, broker.url, 300);
+    await expectCodeAsync(() => junk.send('', 'garbage'), 'didcomm.invalid_argument');
+
+    // a process restart keeps the owner (and the open transfer window)
+    const again = await dev.reboot();
+    expect(again.identity.did).toBe(paired.device.did);
+    expect(again.state.lifecycle).toBe('owned');
+    expect(again.state.owner?.did).toBe(paired.ownerDid);
+    expect(again.state.window?.kind).toBe('transfer');
+    // the rebooted agent still answers over MQTT (the link's inboxes survive, the handler is the new agent's)
+    const url2 = await remote.openTransfer(paired, 120);
+    expect(url2).not.toBe(transferUrl);
+
+    // factory reset (host input): unowned, the old imprint revoked, keys/certificate/anchor kept
+    await dev.host.factoryReset();
+    expect(dev.agent.state.lifecycle).toBe('unowned');
+    expect(dev.agent.state.owner).toBeNull();
+    expect(await dev.agent.certificate()).toEqual(paired.certificate);
+    expect((await loadTrustedState(dev.host.kv)).pinnedDid).toBe(mfr.did);
+    await expectCodeAsync(() => verifyImprintChain(paired.imprint, paired.certificate, verifier(mfr, dev)), 'vc.imprint_revoked');
+    // the former owner can no longer reach a relationship over MQTT: the device keeps silent, the request times out
+    const stale = owner(mfr, new MqttRequester(ownerMqtt, broker.url, 500));
+    await expectCodeAsync(() => stale.openTransfer(paired, 60), 'didcomm.transport_failed');
+  }, 60_000);
+
+  it('manufacturer gone: with the broker and the manufacturer stopped, pairing, imprint, policies, service-authorization revocation and transfer work on the local endpoint', async () => {
+    const broker = await startAedes();
+    let brokerUp = true;
+    cleanups.push(() => (brokerUp ? broker.close() : undefined));
+    const mfr = await testManufacturer();
+    const manufacturerMqtt = await mqttClient(broker, 'ssiot-e2e-mfr');
+    const dev = await manufacturedNodeDevice(mfr);
+    const deviceMqtt = await mqttClient(broker, 'ssiot-e2e-device2');
+    await dev.link.attachMqtt(deviceMqtt, broker.url);
+
+    // the manufacturer goes away: its process and its broker
+    await manufacturerMqtt.kill();
+    await broker.close();
+    brokerUp = false;
+    for (let i = 0; i < 100 && deviceMqtt.ready; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(deviceMqtt.ready).toBe(false);
+
+    const phone = owner(mfr, new HttpRequester());
+    const paired = await phone.pair(dev.label.url);
+    expect(dev.agent.state.owner?.did).toBe(paired.ownerDid);
+    // verification needs only the manufacturer DID document, no manufacturer service
+    expect((await verifyImprintChain(paired.imprint, paired.certificate, verifier(mfr, dev))).owner).toBe(paired.ownerDid);
+
+    // owner control, all local: policies, a service authorization for the manufacturer and its revocation
+    const policy = await phone.setPolicy(paired, { share: { diagnostics: true }, firmware: 'never' });
+    expect(policy.share.diagnostics).toBe(true);
+    expect(policy.share.errorLogs).toBe(false);
+    expect(policy.firmware).toBe('never');
+    expect(await phone.getPolicy(paired)).toEqual(policy);
+    const grant = await phone.grantServiceAuthorization(paired, { manufacturer: mfr.did, scope: ['diagnostics'], validUntil: new Date(Date.now() + 3600_000).toISOString() });
+    await phone.revokeServiceAuthorization(paired, String(grant.id));
+    const audit = (await phone.readAuditLog(paired)).entries.map((e) => e.event);
+    expect(audit).toContain('policy.set');
+    expect(audit).toContain('service-auth.revoked');
+
+    // transfer to a new owner, all local: the old imprint is revoked
+    const transferUrl = await phone.openTransfer(paired, 300);
+    const next = owner(mfr, new HttpRequester());
+    const second = await next.pair(transferUrl);
+    expect(dev.agent.state.owner?.did).toBe(second.ownerDid);
+    await expectCodeAsync(() => verifyImprintChain(paired.imprint, paired.certificate, verifier(mfr, dev)), 'vc.imprint_revoked');
+    expect((await verifyImprintChain(second.imprint, second.certificate, verifier(mfr, dev))).owner).toBe(second.ownerDid);
+  }, 60_000);
+
+  it('the owner reaches the device through Mosquitto (MQTT 5) as well', async () => {
+    const dir = tempDir();
+    const { url } = JSON.parse((await mosquitto(['start', '--dir', dir])).trim().split('\n').pop() as string) as { url: string };
+    cleanups.push(() => mosquitto(['stop', '--dir', dir]));
+    const mfr = await testManufacturer();
+    const dev = await manufacturedNodeDevice(mfr);
+    await dev.link.attachMqtt(await mqttClient({ url }, 'ssiot-e2e-device-mq', 5), url);
+    const paired = await owner(mfr, new HttpRequester()).pair(dev.label.url);
+    const remote = owner(mfr, new MqttRequester(await mqttClient({ url }, 'ssiot-e2e-owner-mq', 5), url, 5000));
+    expect(await remote.openTransfer(paired, 300)).toMatch(/_oob=/);
+    expect(dev.agent.state.window?.kind).toBe('transfer');
+  }, 600_000);
+
+  it('the local endpoint refuses other media types and stays silent to junk', async () => {
+    const mfr = await testManufacturer();
+    const dev = await manufacturedNodeDevice(mfr);
+    const wrongType = await fetch(dev.link.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(wrongType.status).toBe(415);
+    const junk = await fetch(dev.link.endpoint, { method: 'POST', headers: { 'content-type': 'application/didcomm-encrypted+json' }, body: '{"protected":"x"}' });
+    expect(junk.status).toBe(202);
+    expect(dev.agent.lastRefusal?.code).toBeDefined();
+    expect(await new HttpRequester().send(dev.link.endpoint, '{}')).toBeUndefined();
+  }, 30_000);
+});
