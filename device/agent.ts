@@ -55,6 +55,7 @@ import { policyFeature } from './policy.ts';
 import { serviceAuthFeature } from './service-auth.ts';
 import { introduceFeature } from './introduce.ts';
 import { supportFeature } from './support.ts';
+import { DeviceFirmware, type FirmwareOptions } from './firmware.ts';
 
 /** Feature modules every device agent installs (add yours here or pass DeviceAgentOptions.features). */
 export const BUILTIN_FEATURES: readonly DeviceFeature[] = [policyFeature, serviceAuthFeature, introduceFeature, supportFeature()];
@@ -69,6 +70,8 @@ export interface DeviceAgentOptions {
   resolver?: DidResolver;
   /** Feature modules installed at boot, after BUILTIN_FEATURES (they register handlers). */
   features?: readonly DeviceFeature[];
+  /** Firmware updates (device/firmware.ts): the agent owns an Updater when given; the host must provide `images`. */
+  firmware?: FirmwareOptions;
 }
 
 /** An authenticated inbound message, as a handler sees it. */
@@ -115,6 +118,8 @@ export class DeviceAgent {
   private readonly cleanups: CleanupHook[] = [];
   /** The last refusal of an inbound message, by code. */
   lastRefusal: Refusal | undefined;
+  /** The firmware updater and its messages (when DeviceAgentOptions.firmware is set). */
+  firmware: DeviceFirmware | undefined;
 
   private constructor(
     private readonly host: DeviceHost,
@@ -138,6 +143,11 @@ export class DeviceAgent {
     await agent.cleanup();
     await agent.startPairing();
     host.transport.listen((packed) => agent.receive(packed));
+    if (options.firmware) {
+      // after listen: the boot step may send queued status reports over the manufacturer link
+      agent.firmware = new DeviceFirmware(agent, options.firmware);
+      await agent.firmware.boot();
+    }
     host.onFactoryReset(() => agent.factoryReset());
     if (store.current.lifecycle !== 'factory' && windowOpen(store.current, host.now())) await agent.showLabel();
     host.logger.log('info', 'device booted', { did: identity.did, lifecycle: store.current.lifecycle });

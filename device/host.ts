@@ -12,9 +12,9 @@
  */
 import type { CryptoOverrides } from '../protocols/crypto/index.ts';
 import type { KeyValueStore as WalletKeyValueStore } from '../protocols/wallet/kv.ts';
-import type { FirmwareSlots, KeyValueStore } from './updater/host.ts';
+import type { FirmwareSlots, ImageSource, KeyValueStore } from './updater/host.ts';
 
-export type { FirmwareSlots, KeyValueStore, WalletKeyValueStore };
+export type { FirmwareSlots, ImageSource, KeyValueStore, WalletKeyValueStore };
 
 /**
  * A DIDComm message transport as the device sees it: packed envelopes in
@@ -71,6 +71,10 @@ export interface DeviceHost {
   /** Wall-clock milliseconds since the epoch; may be wrong (no RTC, not synced). */
   now(): number;
   slots: FirmwareSlots;
+  /** Firmware images over HTTP with Range (needed only with DeviceAgentOptions.firmware). */
+  images?: ImageSource;
+  /** Restart the device (the bootloader then starts the slot the updater chose); without it the new image waits for the next power-on. */
+  restart?(): void | Promise<void>;
   transport: DeviceTransport;
   /** Registers the factory-reset input (a long press); the agent calls it once at boot. */
   onFactoryReset(handler: () => Promise<void>): void;

@@ -15,10 +15,10 @@
  * new owner does not read the former owner's history (choice: the log is
  * the owner's view of what the device did on its behalf).
  *
- * Firmware: the device agent does not own an Updater; the owner's firmware
- * mode lives in the policy record and `updaterPolicy(wallet, owner)` is the
- * `UpdaterConfig.policy` callback a host wires into its Updater (read at
- * each announcement, so a change applies to the next release).
+ * Firmware: the owner's firmware mode lives in the policy record and
+ * `updaterPolicy(agent)` is the `UpdaterConfig.policy` callback of the
+ * agent's Updater (device/firmware.ts; read at each announcement, so a
+ * change applies to the next release).
  */
 import {
   AUDIT_LOG_TYPE,

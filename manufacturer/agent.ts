@@ -58,6 +58,9 @@ import {
 import { PING_RESPONSE_TYPE, PING_TYPE, responseRequested } from '../protocols/messages/trust-ping.ts';
 import type { StatusCheckSettings } from '../protocols/vc/status-list.ts';
 import { checkOwnershipPresentation, type OwnershipCheckResult } from './ownership.ts';
+import { publicKeyFromDidKey } from '../protocols/did/key.ts';
+import { buildFirmwareAnnounce, FIRMWARE_PROGRESS_TYPE, FIRMWARE_STATUS_TYPE, validateFirmwareProgress, validateFirmwareStatus } from '../protocols/messages/firmware.ts';
+import { verifyStatusReport, type StatusReportMessage } from '../device/updater/report.ts';
 
 /** Goal code of the invitation a manufacturer hands out through an introduction. */
 export const OWNER_RELATIONSHIP_GOAL_CODE = 'ssiot.owner-relationship';
@@ -109,6 +112,10 @@ export class ManufacturerAgent {
   /** Every proof of ownership checked, newest last. */
   readonly proofs: OwnershipCheckResult[] = [];
   readonly supportThreads = new Map<string, ManufacturerSupportThread>();
+  /** Firmware status reports received and verified (signature by the device key), newest last. */
+  readonly firmwareReports: { device: string; report: StatusReportMessage }[] = [];
+  /** Firmware progress answers that arrived as messages (transports without an immediate reply), newest last. */
+  readonly firmwareProgress: { device: string; sequence: number; status: string }[] = [];
   /** Why the last inbound message was refused, by code. */
   lastRefusal: string | undefined;
 
@@ -202,6 +209,17 @@ export class ManufacturerAgent {
         if (t) t.closed = (msg.body.reason as string | undefined) ?? 'closed';
         return undefined;
       }
+      case FIRMWARE_PROGRESS_TYPE: {
+        const { sequence, status } = validateFirmwareProgress(msg).body;
+        this.firmwareProgress.push({ device: from, sequence, status });
+        return undefined;
+      }
+      case FIRMWARE_STATUS_TYPE: {
+        // the report is signed by the device's did:key (the certificate subject); the DIDComm sender is its link DID
+        const report = await verifyStatusReport(validateFirmwareStatus(msg).body.report, (kid) => publicKeyFromDidKey(kid.split('#')[0]));
+        this.firmwareReports.push({ device: from, report });
+        return undefined;
+      }
       default:
         return this.problem(msg, 'e.p.msg.unsupported');
     }
@@ -278,6 +296,24 @@ export class ManufacturerAgent {
     const endpoint = out.serviceMetadata?.serviceEndpoint;
     if (!endpoint) throw new SsiotError('manufacturer.no_endpoint', 'the device DID has no DIDComm endpoint');
     await this.o.send(endpoint, out.packed);
+  }
+
+  /**
+   * Sends a firmware release to a device (its link DID): the SUIT envelope
+   * (base64url) and the did:webvh entries after the device's anchor.
+   * Resolves to the device's authenticated answer (progress or problem report) when the transport
+   * replies at once; over MQTT the progress arrives as a message (`firmwareProgress`).
+   */
+  async announceFirmware(device: string, release: { envelope: string; log: unknown[] }): Promise<PlaintextMessage | undefined> {
+    const m = buildFirmwareAnnounce({ from: this.did, to: [device], envelope: release.envelope, log: release.log, createdTime: Math.floor(this.now() / 1000) });
+    const out = await packEncrypted(m, { to: device, from: this.did, resolver: this.o.resolver, secrets: this.secrets });
+    const endpoint = out.serviceMetadata?.serviceEndpoint;
+    if (!endpoint) throw new SsiotError('manufacturer.no_endpoint', 'the device DID has no DIDComm endpoint');
+    const raw = await this.o.send(endpoint, out.packed);
+    if (raw === undefined) return undefined;
+    const r = await unpack(raw, { resolver: this.o.resolver, secrets: this.secrets, replayGuard: this.replay, now: Math.floor(this.now() / 1000) });
+    if (!r.metadata.authenticated || r.message.from !== device) throw new SsiotError('manufacturer.not_authcrypt', 'the answer is not from the device');
+    return r.message;
   }
 
   private problem(msg: PlaintextMessage, code: string): PlaintextMessage {

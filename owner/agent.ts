@@ -79,6 +79,7 @@ import {
 import { issueCredential } from '../protocols/vc/issue.ts';
 import { ed25519Signer } from '../protocols/vc/signer.ts';
 import { OwnerConduit } from './conduit.ts';
+import { buildFirmwareApprove, FIRMWARE_PROGRESS_TYPE, validateFirmwareProgress } from '../protocols/messages/firmware.ts';
 
 /** Owner-side failures (`owner.<reason>`); `owner.pairing_refused` carries the device's problem code in `problem`. */
 export class OwnerError extends SsiotError {
@@ -381,6 +382,13 @@ export class OwnerAgent {
     const msg = buildRevoke({ from: paired.ownerDid, to: [paired.deviceDid], credentialId, createdTime: Math.floor(this.now() / 1000) });
     const ack = this.parseReply(await this.ask(paired, msg, SERVICE_AUTH_ACK_TYPE), validateServiceAuthAck);
     if (ack.body.credential_id !== credentialId || ack.body.state !== 'revoked') throw new OwnerError('owner.invalid_response', 'the device acknowledged another revocation');
+  }
+
+  /** Approves a release the device holds under the `ask` policy (its sequence is in the audit log); resolves to the device's progress. */
+  async approveFirmware(paired: PairedDevice, sequence: number): Promise<{ sequence: number; status: string }> {
+    const msg = buildFirmwareApprove({ from: paired.ownerDid, to: [paired.deviceDid], sequence, createdTime: Math.floor(this.now() / 1000) });
+    const { body } = this.parseReply(await this.ask(paired, msg, FIRMWARE_PROGRESS_TYPE), validateFirmwareProgress);
+    return { sequence: body.sequence, status: body.status };
   }
 
   /** A request to the device over the pairwise relationship; the reply must come from the device's pairwise DID. */

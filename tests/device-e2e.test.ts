@@ -26,6 +26,13 @@ import { inboxTopic } from '../protocols/didcomm/transports/mqtt-topics.ts';
 import { verifyImprintChain } from '../protocols/vc/device-credentials.ts';
 import { expectCodeAsync } from './support/assert.ts';
 import { startAedes, type AedesBroker } from './support/aedes.ts';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setManufacturerContact } from '../device/manufacturer-link.ts';
+import { makeImage, sha256Hex, TEST_FIRMWARE, testRelease } from '../device/testing/firmware.ts';
+import { answerOverMqtt } from '../hosts/node/device-transports.ts';
+import { httpImageSource } from '../hosts/node/http-images.ts';
+import { ManufacturerAgent } from '../manufacturer/agent.ts';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -234,6 +241,83 @@ describe('device end to end over HTTP and MQTT (Node host)', () => {
     expect(await remote.openTransfer(paired, 300)).toMatch(/_oob=/);
     expect(dev.agent.state.window?.kind).toBe('transfer');
   }, 600_000);
+
+  it('firmware over MQTT: the manufacturer announces over the broker, the image comes over HTTP Range, the signed report goes back over MQTT', async () => {
+    const broker = await startAedes();
+    cleanups.push(() => broker.close());
+    const mfr = await testManufacturer();
+    // the image server (Range: bytes=<offset>-)
+    const image = makeImage(3000, 5);
+    const ranges: (string | undefined)[] = [];
+    const server: Server = createServer((req, res) => {
+      ranges.push(req.headers.range);
+      const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+      const start = m ? Number(m[1]) : 0;
+      if (m) res.writeHead(206, { 'Content-Range': `bytes ${start}-${image.length - 1}/${image.length}`, 'Content-Length': image.length - start });
+      else res.writeHead(200, { 'Content-Length': image.length });
+      // the first connection drops after 1000 bytes: the device resumes with Range
+      if (ranges.length === 1) res.write(image.subarray(start, start + 1000), () => res.destroy());
+      else res.end(image.subarray(start));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const release = await testRelease(mfr, { sequence: 2, image, uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/grinder-2.bin` });
+
+    // the manufacturer's agent, served on its MQTT inbox (its DID's endpoint is the broker)
+    const makerMqtt = await mqttClient(broker, 'ssiot-e2e-maker');
+    const maker = new ManufacturerAgent({
+      endpoint: broker.url,
+      send: async (_endpoint, packed) => {
+        for (const did of envelopeParties(packed).recipients) await makerMqtt.send({ uri: broker.url, did }, packed);
+        return undefined;
+      },
+      resolver: createDefaultResolver({ documents: [mfr.state.document] }),
+      manufacturerDid: mfr.did,
+    });
+    await makerMqtt.addDid(maker.did);
+    cleanups.push(answerOverMqtt(makerMqtt, broker.url, (packed) => maker.receive(packed)));
+
+    // a device with firmware updates on the Node host: files, HTTP images, restart requests recorded
+    const dir = tempDir();
+    const link = new DeviceLink(await LocalHttpTransport.listen());
+    cleanups.push(() => link.close());
+    let restarts = 0;
+    const boot = async () => {
+      const host = new NodeDeviceHost({ dir, transport: link, logger: quiet, slotCapacity: 4096, images: httpImageSource(), restart: () => void restarts++ });
+      host.slots.boot(); // the bootloader at power-on
+      return { host, agent: await DeviceAgent.boot(host, { ...agentOptions(), firmware: TEST_FIRMWARE }) };
+    };
+    let dev = await boot();
+    const certificate = await issueDeviceCertificate(dev.agent.certificateRequest(), { signer: mfr.signer, log: mfr.log });
+    const label = await dev.agent.installCertificate(certificate, mfr.log);
+    await setManufacturerContact(dev.agent.wallet, { did: maker.did, publicDid: mfr.did, name: 'Grinders Inc.' });
+    await link.attachMqtt(await mqttClient(broker, 'ssiot-e2e-device-fw'), broker.url);
+    await link.addDid(dev.agent.identity.pairingDid);
+
+    const phone = owner(mfr, new HttpRequester());
+    const paired = await phone.pair(label.url);
+    expect((await phone.setPolicy(paired, { firmware: 'auto' })).firmware).toBe('auto');
+
+    // announce over MQTT: the device's progress comes back to the manufacturer's inbox
+    expect(await maker.announceFirmware(dev.agent.identity.pairingDid, { envelope: release.envelope, log: mfr.log })).toBeUndefined();
+    for (let i = 0; i < 250 && maker.firmwareProgress.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(maker.firmwareProgress).toEqual([{ device: dev.agent.identity.pairingDid, sequence: 2, status: 'rebooting' }]);
+    expect(restarts).toBe(1);
+    expect(ranges[0]).toBeUndefined();
+    expect(ranges[1]).toBe('bytes=1000-');
+
+    // the restart: the new image self-tests and confirms, the signed report goes out over MQTT
+    dev = await boot();
+    expect(dev.agent.firmware?.lastBoot).toEqual({ status: 'installed', sequence: 2 });
+    const running = await dev.host.slots.running();
+    expect(running.image?.digest).toBe(sha256Hex(image));
+    expect(running.trial).toBe(false);
+    for (let i = 0; i < 250 && maker.firmwareReports.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(maker.firmwareReports).toHaveLength(1);
+    expect(maker.firmwareReports[0].report.from).toBe(dev.agent.identity.did);
+    expect(maker.firmwareReports[0].report.body).toMatchObject({ status: 'installed', sequence: 2, digest: sha256Hex(image) });
+    expect((await phone.readAuditLog(paired)).entries.map((e) => e.event)).toContain('firmware.installed');
+  }, 60_000);
 
   it('the local endpoint refuses other media types and stays silent to junk', async () => {
     const mfr = await testManufacturer();

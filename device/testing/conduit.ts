@@ -30,7 +30,8 @@ export interface ConduitWorld {
 }
 
 /** Everything in place: manufacturer agent, device (features on, contact installed), paired owner. */
-export async function conduitWorld(makerOptions: Partial<ManufacturerAgentOptions> = {}, seedByte = 1): Promise<ConduitWorld> {
+/** `deviceOptions` are merged into the device's agent options (e.g. `firmware`). */
+export async function conduitWorld(makerOptions: Partial<ManufacturerAgentOptions> = {}, seedByte = 1, deviceOptions: Partial<DeviceAgentOptions> = {}): Promise<ConduitWorld> {
   const network = new MemoryNetwork();
   const mfr = await testManufacturer(seedByte);
   const host = new MemoryDeviceHost({ network, endpoint: 'memory://SN-0001', now: T0 });
@@ -48,6 +49,7 @@ export async function conduitWorld(makerOptions: Partial<ManufacturerAgentOption
   const options: DeviceAgentOptions = {
     ...agentOptions(),
     features: [supportFeature({ facts: () => facts, deliverToOwner: async (p) => void pushed.push(p) })],
+    ...deviceOptions,
   };
   const agent = await DeviceAgent.boot(host, options);
   const certificate = await issueDeviceCertificate(agent.certificateRequest(), { signer: mfr.signer, log: mfr.log, now: new Date(T0) });

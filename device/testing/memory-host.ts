@@ -9,7 +9,7 @@
  * was written; `restore()` powers the host back on after a cut).
  */
 import { MemoryKeyValue } from '../../protocols/wallet/kv.ts';
-import { MemoryKv, MemorySlots, PowerCut } from '../updater/memory.ts';
+import { MemoryImageSource, MemoryKv, MemorySlots, PowerCut } from '../updater/memory.ts';
 import type { DeviceHost, InboundHandler, LabelOutput, Logger, LogLevel, DeviceTransport } from '../host.ts';
 
 /**
@@ -111,6 +111,11 @@ export class MemoryDeviceHost implements DeviceHost {
   readonly walletStore = new CuttableKeyValue();
   readonly kv = new MemoryKv();
   readonly slots = new MemorySlots({ capacity: 1 << 16 });
+  /** Firmware images the memory image server serves, by URI. */
+  readonly files = new Map<string, Uint8Array>();
+  readonly images = new MemoryImageSource(this.files, 1024);
+  /** Set when the agent asked for a restart (a test then calls reboot()). */
+  restartRequested = false;
   readonly crypto = {};
   readonly transport: DeviceTransport;
   readonly network: MemoryNetwork;
@@ -146,11 +151,18 @@ export class MemoryDeviceHost implements DeviceHost {
     this.mono += ms;
   }
 
-  /** A reboot: the monotonic clock restarts, the power comes back. */
+  /** A reboot: the monotonic clock restarts, the power comes back, the bootloader picks the slot. */
   reboot(): void {
     this.mono = 0;
+    this.restartRequested = false;
+    this.slots.boot();
     this.walletStore.restore();
     this.resetHandler = undefined;
+  }
+
+  /** The agent's restart request: recorded; the test reboots when it chooses. */
+  restart(): void {
+    this.restartRequested = true;
   }
 
   onFactoryReset(handler: () => Promise<void>): void {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CryptoOverrides } from '../../protocols/crypto/index.ts';
 import type { DeviceHost, DeviceTransport, LabelOutput, Logger, LogLevel } from '../../device/host.ts';
-import type { KeyValueStore } from '../../device/updater/host.ts';
+import type { ImageSource, KeyValueStore } from '../../device/updater/host.ts';
 import { nodeCrypto } from './crypto.ts';
 import { FileSlots } from './slots.ts';
 import { DirectoryKeyValue } from './wallet/kv-dir.ts';
@@ -82,6 +82,10 @@ export interface NodeDeviceHostOptions {
   logger?: Logger;
   /** Crypto overrides (default node:crypto). */
   crypto?: CryptoOverrides;
+  /** Firmware images (e.g. httpImageSource()), for an agent with DeviceAgentOptions.firmware. */
+  images?: ImageSource;
+  /** The agent's restart request (a process supervisor restarts the device). */
+  restart?: () => void | Promise<void>;
 }
 
 export class NodeDeviceHost implements DeviceHost {
@@ -92,6 +96,8 @@ export class NodeDeviceHost implements DeviceHost {
   readonly crypto: CryptoOverrides;
   readonly transport: DeviceTransport;
   readonly logger: Logger;
+  readonly images?: ImageSource;
+  readonly restart?: () => void | Promise<void>;
   private resetHandler: (() => Promise<void>) | undefined;
 
   constructor(o: NodeDeviceHostOptions) {
@@ -105,6 +111,8 @@ export class NodeDeviceHost implements DeviceHost {
     this.crypto = o.crypto ?? nodeCrypto;
     this.transport = o.transport;
     this.logger = o.logger ?? consoleLogger();
+    if (o.images) this.images = o.images;
+    if (o.restart) this.restart = o.restart;
   }
 
   /** The device-unique wallet key (created once, like an eFuse key burnt at the factory). */
