@@ -22,6 +22,12 @@
  * owner descriptor names no DID: the manufacturer learns the owner's DID
  * only if the owner uses the invitation. Pending introductions live in
  * memory: a reboot in the middle drops them, and the owner asks again.
+ *
+ * The manufacturer's response comes back as the reply to the device's send
+ * (HTTP, in-process) or, over MQTT, as a new inbound message: the response
+ * type is therefore a peer handler that routes the owner's response to the
+ * introducer and the manufacturer's to the link (ManufacturerLink.deliver,
+ * matched by thid to the waiting proposal); anyone else gets not-owner.
  */
 import type { PlaintextMessage } from '../protocols/didcomm/message.ts';
 import {
@@ -39,6 +45,7 @@ import {
 import { createProblemReport } from '../protocols/messages/report-problem.ts';
 import type { DeviceAgent, DeviceFeature } from './agent.ts';
 import { ManufacturerLink } from './manufacturer-link.ts';
+import { DEVICE_PROBLEMS } from './pairing.ts';
 
 /** Message types the introducer takes from the current owner. */
 export const INTRODUCER_OWNER_TYPES: readonly string[] = [INTRODUCE_REQUEST_TYPE, INTRODUCE_RESPONSE_TYPE];
@@ -95,7 +102,7 @@ export class DeviceIntroducer {
     });
     let answer: PlaintextMessage | undefined;
     try {
-      answer = await this.ctx.link.exchange(toMfr);
+      answer = await this.ctx.link.request(toMfr);
       if (answer) validateResponse(answer);
     } catch {
       answer = undefined;
@@ -151,12 +158,19 @@ export function linkOf(agent: DeviceAgent): ManufacturerLink {
   });
 }
 
-/** Installs the introducer: introduce request and response from the current owner. */
+/** Installs the introducer: introduce request and response from the current owner, the manufacturer's response to the link. */
 export const introduceFeature: DeviceFeature = (agent) => {
+  const link = linkOf(agent);
   const introducer = new DeviceIntroducer({
-    link: linkOf(agent),
+    link,
     describe: () => agent.certificateRequest(),
     now: () => agent.platform.now(),
   });
-  for (const type of INTRODUCER_OWNER_TYPES) agent.registerOwnerHandler(type, (ctx) => introducer.handle(ctx.message, ctx.owner));
+  agent.registerOwnerHandler(INTRODUCE_REQUEST_TYPE, (ctx) => introducer.handle(ctx.message, ctx.owner));
+  agent.registerPeerHandler(INTRODUCE_RESPONSE_TYPE, async (ctx) => {
+    const owner = agent.state.owner;
+    if (owner && ctx.sender === owner.did && ctx.recipient === owner.deviceDid) return introducer.handle(ctx.message, owner);
+    if (await link.deliver(ctx.message, ctx.sender)) return undefined;
+    return ctx.problem(DEVICE_PROBLEMS.notOwner);
+  });
 };

@@ -10,6 +10,18 @@
  * links nothing new. The manufacturer agent's DID (did:peer:2 with its
  * endpoint) is installed with `setManufacturerContact` (e.g. by the
  * factory station) and kept in the wallet; a factory reset keeps it.
+ *
+ * Answers: over a request/response transport (HTTP, the in-process
+ * network) the manufacturer's answer is the reply to the send. Over MQTT a
+ * send only publishes, and the answer arrives later on the device's inbox
+ * as an ordinary inbound message; the feature modules register peer
+ * handlers for the answer types and hand them to `deliver`, which matches
+ * them by thid to the pending `request`. Choice: the link waits for an
+ * inbound answer only when the endpoint is MQTT (mqtt:, mqtts:, ws:, wss:
+ * brokers); elsewhere "no direct reply" means no answer, as before. There
+ * is no timer in the neutral code (XS has none): a lost MQTT answer leaves
+ * the wait to the caller's transport timeout; at most MAX_WAITING requests
+ * wait (the oldest is answered `undefined`).
  */
 import type { DidResolver } from '../protocols/did/types.ts';
 import type { PlaintextMessage } from '../protocols/didcomm/message.ts';
@@ -54,8 +66,17 @@ export interface LinkContext {
   now(): number;
 }
 
+/** At most this many requests wait for an inbound answer. */
+const MAX_WAITING = 8;
+
+/** Brokers: a send publishes, the answer comes back as a new inbound message. */
+function answersLater(endpoint: string): boolean {
+  return /^(mqtts?|wss?):/i.test(endpoint);
+}
+
 export class ManufacturerLink {
   private readonly replay = createReplayGuard({ maxEntries: 256 });
+  private readonly waiting = new Map<string, (answer: PlaintextMessage | undefined) => void>();
 
   constructor(private readonly ctx: LinkContext) {}
 
@@ -63,8 +84,59 @@ export class ManufacturerLink {
     return manufacturerContact(this.ctx.wallet);
   }
 
+  /**
+   * Sends `msg` and resolves to the manufacturer's answer on `thid` (default:
+   * the message's id): the direct reply when the transport gives one,
+   * otherwise (MQTT) the inbound message `deliver` matches to it. The wait
+   * starts before the send, so an answer faster than the publish is kept.
+   */
+  async request(msg: PlaintextMessage, thid: string = msg.id): Promise<PlaintextMessage | undefined> {
+    let later: Promise<PlaintextMessage | undefined> | undefined;
+    try {
+      const reply = await this.send(msg, (endpoint) => {
+        if (answersLater(endpoint)) later = this.wait(thid);
+      });
+      if (reply !== undefined && later) this.waiting.delete(thid);
+      if (reply !== undefined || !later) return reply;
+    } catch (e) {
+      this.waiting.delete(thid);
+      throw e;
+    }
+    return later;
+  }
+
+  /**
+   * An inbound message from the manufacturer (a peer handler's): resolves the
+   * request waiting on its thid; false when nothing waits (a stray or late
+   * answer, which the caller refuses).
+   */
+  async deliver(msg: PlaintextMessage, sender: string): Promise<boolean> {
+    const wake = msg.thid === undefined ? undefined : this.waiting.get(msg.thid);
+    if (!wake) return false;
+    const contact = await this.contact();
+    if (!contact || sender !== contact.did) return false;
+    this.waiting.delete(msg.thid as string);
+    wake(msg);
+    return true;
+  }
+
+  private wait(thid: string): Promise<PlaintextMessage | undefined> {
+    this.waiting.get(thid)?.(undefined);
+    this.waiting.delete(thid);
+    if (this.waiting.size >= MAX_WAITING) {
+      const [oldest, wake] = this.waiting.entries().next().value as [string, (a: PlaintextMessage | undefined) => void];
+      this.waiting.delete(oldest);
+      wake(undefined);
+    }
+    return new Promise((resolve) => this.waiting.set(thid, resolve));
+  }
+
   /** Sends `msg` from the device's pairing DID to the manufacturer; resolves to its authenticated immediate reply, if any. */
   async exchange(msg: PlaintextMessage): Promise<PlaintextMessage | undefined> {
+    return this.send(msg);
+  }
+
+  private async send(msg: PlaintextMessage, beforeSend?: (endpoint: string) => void): Promise<PlaintextMessage | undefined> {
     const contact = await this.contact();
     if (!contact) throw new DeviceError('device.no_manufacturer', 'no manufacturer contact is installed');
     const secrets = createSecretsResolver(await pairingSecrets(this.ctx.wallet));
@@ -72,6 +144,7 @@ export class ManufacturerLink {
     const packed = await packEncrypted(out, { to: contact.did, from: this.ctx.deviceDid, resolver: this.ctx.resolver, secrets });
     const endpoint = packed.serviceMetadata?.serviceEndpoint;
     if (!endpoint) throw new DeviceError('device.no_manufacturer', 'the manufacturer DID has no DIDComm endpoint');
+    beforeSend?.(endpoint);
     const raw = await this.ctx.send(endpoint, packed.packed);
     if (raw === undefined) return undefined;
     let reply;

@@ -21,6 +21,13 @@
  * DID's DIDComm endpoint if it has one, and otherwise only kept in the
  * thread (the owner reads the thread when it next connects — not yet a
  * protocol message; see docs/protocols.md).
+ *
+ * The manufacturer's `thread-opened` is the reply to the device's
+ * open-thread over HTTP or in process; over MQTT it arrives later as an
+ * inbound message, which the THREAD_OPENED_TYPE peer handler hands to the
+ * link (ManufacturerLink.deliver, matched by thid to the opening thread,
+ * whose record is already saved as 'opening'). The manufacturer's relayed
+ * messages and closes are inbound messages on every transport.
  */
 import { newMessageId, type PlaintextMessage } from '../protocols/didcomm/message.ts';
 import { parseSecret } from '../protocols/did/keys.ts';
@@ -189,7 +196,7 @@ export class SupportConduit {
     await save(this.wallet, t);
     let opened: PlaintextMessage | undefined;
     try {
-      opened = await this.link.exchange(toMfr);
+      opened = await this.link.request(toMfr);
       if (!opened || opened.type !== THREAD_OPENED_TYPE || opened.thid !== toMfr.id || validateThreadOpened(opened).body.support_thread_id !== id) opened = undefined;
     } catch {
       opened = undefined;
@@ -256,11 +263,14 @@ async function cleanupSupport(wallet: Wallet, owner: OwnerRecord | null): Promis
   for (const item of await wallet.search(SUPPORT_RECORD)) if (item.tags.owner !== owner?.did) await wallet.delete(SUPPORT_RECORD, item.id);
 }
 
-/** The support feature: open-thread, message and close from the owner; message and close from the manufacturer. */
+/** The support feature: open-thread, message and close from the owner; thread-opened, message and close from the manufacturer. */
 export function supportFeature(options: SupportOptions = {}): DeviceFeature {
   return (agent) => {
-    const conduit = new SupportConduit(agent, linkOf(agent), options);
+    const link = linkOf(agent);
+    const conduit = new SupportConduit(agent, link, options);
     for (const type of [OPEN_THREAD_TYPE, SUPPORT_MESSAGE_TYPE, SUPPORT_CLOSE_TYPE]) agent.registerPeerHandler(type, (ctx) => conduit.handle(ctx));
+    // the manufacturer's answer to an open-thread sent over a broker
+    agent.registerPeerHandler(THREAD_OPENED_TYPE, async (ctx) => ((await link.deliver(ctx.message, ctx.sender)) ? undefined : ctx.problem('e.p.req.unknown-thread')));
     agent.registerCleanup(cleanupSupport);
   };
 }

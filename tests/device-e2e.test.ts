@@ -29,6 +29,7 @@ import { startAedes, type AedesBroker } from './support/aedes.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setManufacturerContact } from '../device/manufacturer-link.ts';
+import { loadSupportThread } from '../device/support.ts';
 import { makeImage, sha256Hex, TEST_FIRMWARE, testRelease } from '../device/testing/firmware.ts';
 import { answerOverMqtt } from '../hosts/node/device-transports.ts';
 import { httpImageSource } from '../hosts/node/http-images.ts';
@@ -105,6 +106,23 @@ async function manufacturedNodeDevice(mfr: TestManufacturer): Promise<NodeDevice
     },
   };
   return dev;
+}
+
+/** The manufacturer's agent served on its MQTT inbox (its DID's endpoint is the broker); everything it sends is published to the recipients' inboxes. */
+async function mqttManufacturer(broker: AedesBroker, mfr: TestManufacturer, clientId: string): Promise<{ maker: ManufacturerAgent; makerMqtt: MqttTransport }> {
+  const makerMqtt = await mqttClient(broker, clientId);
+  const maker = new ManufacturerAgent({
+    endpoint: broker.url,
+    send: async (_endpoint, packed) => {
+      for (const did of envelopeParties(packed).recipients) await makerMqtt.send({ uri: broker.url, did }, packed);
+      return undefined;
+    },
+    resolver: createDefaultResolver({ documents: [mfr.state.document] }),
+    manufacturerDid: mfr.did,
+  });
+  await makerMqtt.addDid(maker.did);
+  cleanups.push(answerOverMqtt(makerMqtt, broker.url, (packed) => maker.receive(packed)));
+  return { maker, makerMqtt };
 }
 
 function verifier(mfr: TestManufacturer, dev: NodeDevice) {
@@ -264,18 +282,7 @@ describe('device end to end over HTTP and MQTT (Node host)', () => {
     const release = await testRelease(mfr, { sequence: 2, image, uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/grinder-2.bin` });
 
     // the manufacturer's agent, served on its MQTT inbox (its DID's endpoint is the broker)
-    const makerMqtt = await mqttClient(broker, 'ssiot-e2e-maker');
-    const maker = new ManufacturerAgent({
-      endpoint: broker.url,
-      send: async (_endpoint, packed) => {
-        for (const did of envelopeParties(packed).recipients) await makerMqtt.send({ uri: broker.url, did }, packed);
-        return undefined;
-      },
-      resolver: createDefaultResolver({ documents: [mfr.state.document] }),
-      manufacturerDid: mfr.did,
-    });
-    await makerMqtt.addDid(maker.did);
-    cleanups.push(answerOverMqtt(makerMqtt, broker.url, (packed) => maker.receive(packed)));
+    const { maker } = await mqttManufacturer(broker, mfr, 'ssiot-e2e-maker');
 
     // a device with firmware updates on the Node host: files, HTTP images, restart requests recorded
     const dir = tempDir();
@@ -317,6 +324,66 @@ describe('device end to end over HTTP and MQTT (Node host)', () => {
     expect(maker.firmwareReports[0].report.from).toBe(dev.agent.identity.did);
     expect(maker.firmwareReports[0].report.body).toMatchObject({ status: 'installed', sequence: 2, digest: sha256Hex(image) });
     expect((await phone.readAuditLog(paired)).entries.map((e) => e.event)).toContain('firmware.installed');
+  }, 60_000);
+
+  it('introduction and support with the manufacturer over MQTT: its answers arrive as new inbound messages on the device', async () => {
+    const broker = await startAedes();
+    cleanups.push(() => broker.close());
+    const mfr = await testManufacturer();
+    const { maker } = await mqttManufacturer(broker, mfr, 'ssiot-e2e-maker-intro');
+
+    const dev = await manufacturedNodeDevice(mfr);
+    await setManufacturerContact(dev.agent.wallet, { did: maker.did, publicDid: mfr.did, name: 'Grinders Inc.' });
+    const deviceMqtt = await mqttClient(broker, 'ssiot-e2e-device-intro');
+    await dev.link.attachMqtt(deviceMqtt, broker.url);
+    await dev.link.addDid(dev.agent.identity.pairingDid);
+    const fromMaker: string[] = [];
+    deviceMqtt.onMessage((m) => void fromMaker.push(m.address ?? ''));
+
+    // the phone: the device over its local HTTP endpoint, the manufacturer (after the introduction) over the broker
+    const http = new HttpRequester();
+    const ownerMqtt = new MqttRequester(await mqttClient(broker, 'ssiot-e2e-owner-intro'), broker.url, 5000);
+    const phone = owner(mfr, { send: (endpoint, packed) => (endpoint.startsWith('http') ? http.send(endpoint, packed) : ownerMqtt.send(endpoint, packed)) });
+    cleanups.push(() => ownerMqtt.close());
+    const paired = await phone.pair(dev.label.url);
+
+    const outcome = await phone.conduit.introduceManufacturer(paired);
+    expect(outcome.status).toBe('connected');
+    if (outcome.status !== 'connected') return;
+    expect(outcome.relationship.theirDid).toBe(maker.did);
+    const intro = [...maker.introductions.values()];
+    expect(intro).toHaveLength(1);
+    expect(intro[0].device).toBe(dev.agent.identity.pairingDid);
+    expect(maker.relationships.get(outcome.relationship.myDid)).toBe(intro[0].invitationId);
+    // the introduce response came to the device's pairing inbox on the broker
+    expect(fromMaker).toContain(inboxTopic(dev.agent.identity.pairingDid));
+    for (let i = 0; i < 100 && intro[0].status !== 'done'; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(intro[0].status).toBe('done');
+
+    // support: thread-opened comes back over MQTT, the manufacturer's reply is relayed from its MQTT message
+    const handle = await phone.conduit.openSupport(paired, 'Grinder jams', 'It stops after two seconds.');
+    const held = maker.supportThreads.get(handle.supportThreadId);
+    expect(held?.device).toBe(dev.agent.identity.pairingDid);
+    expect(held?.subject).toBe('Grinder jams');
+    const opening = await loadSupportThread(dev.agent.wallet, handle.supportThreadId);
+    expect(opening?.status).toBe('open');
+    await phone.conduit.sendSupport(paired, handle, 'Since the last update.');
+    for (let i = 0; i < 100 && (held?.messages.length ?? 0) < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(held?.messages.map((m) => m.text)).toEqual(['It stops after two seconds.', 'Since the last update.']);
+    await maker.reply(handle.supportThreadId, 'Please clean the burrs.');
+    let t = await loadSupportThread(dev.agent.wallet, handle.supportThreadId);
+    for (let i = 0; i < 100 && t?.messages.length !== 3; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      t = await loadSupportThread(dev.agent.wallet, handle.supportThreadId);
+    }
+    expect(t?.messages.map((m) => [m.from, m.text])).toEqual([
+      ['owner', 'It stops after two seconds.'],
+      ['owner', 'Since the last update.'],
+      ['manufacturer', 'Please clean the burrs.'],
+    ]);
+    // no push channel and no owner endpoint: kept in the thread for the owner
+    expect(t?.undelivered).toBe(1);
+    expect(dev.agent.lastRefusal).toBeUndefined();
   }, 60_000);
 
   it('the local endpoint refuses other media types and stays silent to junk', async () => {
