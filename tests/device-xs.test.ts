@@ -5,28 +5,11 @@
  * agent in an xsnap worker and the factory station and the owner's phone in
  * Node; this test spawns it and checks what it reports.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { StoryResult } from '../hosts/xs/device-story.ts';
+import { runTsxScript } from './support/spawn-node.ts';
 
-const ROOT = join(import.meta.dirname, '..');
-
-function runStory(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'hosts/xs/device-story.ts')], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_OPTIONS: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-    child.on('error', (e) => resolve({ code: null, stdout, stderr: stderr + String(e) }));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runStory = () => runTsxScript('hosts/xs/device-story.ts');
 
 describe('device agent inside XS', () => {
   it('is manufactured, paired by QR, issues an imprint that verifies to the manufacturer, keeps its owner across a reboot and revokes on reset', async () => {

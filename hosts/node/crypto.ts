@@ -29,6 +29,8 @@ import {
 import { CryptoError } from '../../protocols/errors.ts';
 import { a256cbcHs512 } from '../../protocols/crypto/a256cbc-hs512.ts';
 import {
+  orFail,
+  orFalse,
   EC_FIELD_BYTES,
   MAX_RANDOM_BYTES,
   bytesArg,
@@ -48,23 +50,6 @@ import type { Aead, CryptoOverrides, HashName } from '../../protocols/crypto/typ
 
 /** A plain Uint8Array copy of a Buffer (callers compare and store these; no pooled slabs, no Buffer methods). */
 const u8 = (b: Uint8Array): Uint8Array => new Uint8Array(b);
-
-function orFail<T>(code: `crypto.${string}`, message: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (cause) {
-    if (cause instanceof CryptoError) throw cause;
-    throw new CryptoError(code, message, { cause });
-  }
-}
-
-function orFalse(fn: () => boolean): boolean {
-  try {
-    return fn() === true;
-  } catch {
-    return false;
-  }
-}
 
 // DER framing of raw keys (RFC 8410 for the 25519 curves; EC curves below):
 // a fixed prefix followed by the raw key bytes.

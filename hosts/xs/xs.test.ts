@@ -11,38 +11,11 @@
  * This file lives outside protocols/ and device/, so the XS run never
  * includes it.
  */
-import { spawn } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
 import type { XsRunReport, XsTestReport } from './driver.ts';
+import { runTsxScript } from '../../tests/support/spawn-node.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-interface DriverRun {
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function runDriver(args: string[]): Promise<DriverRun> {
-  const start = performance.now();
-  return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'hosts/xs/run-tests.ts'), '--json', '--quiet', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_OPTIONS: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-    child.on('error', (e) => resolveRun({ code: null, signal: null, stdout, stderr: stderr + String(e), ms: performance.now() - start }));
-    child.on('close', (code, signal) => resolveRun({ code, signal, stdout, stderr, ms: performance.now() - start }));
-  });
-}
+const runDriver = (args: string[]) => runTsxScript('hosts/xs/run-tests.ts', ['--json', '--quiet', ...args]);
 
 function parseReport(stdout: string): XsRunReport | undefined {
   const line = stdout.trim().split('\n').pop();

@@ -117,3 +117,22 @@ export function unwrapArg(wrapped: unknown): Uint8Array {
   if (b.length < 24 || b.length % 8 !== 0) throw new CryptoError('crypto.unwrap_failed', 'wrapped key has an invalid length');
   return b;
 }
+
+/** Run `fn`; any library error becomes CryptoError(code). */
+export function orFail<T>(code: `crypto.${string}`, message: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (cause) {
+    if (cause instanceof CryptoError) throw cause;
+    throw new CryptoError(code, message, { cause });
+  }
+}
+
+/** Run a verification; any exception (malformed key or signature) is just "not valid". */
+export function orFalse(fn: () => boolean): boolean {
+  try {
+    return fn() === true;
+  } catch {
+    return false;
+  }
+}

@@ -16,6 +16,8 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { CryptoError } from '../errors.ts';
 import { a256cbcHs512 } from './a256cbc-hs512.ts';
 import {
+  orFail,
+  orFalse,
   EC_FIELD_BYTES,
   MAX_RANDOM_BYTES,
   bytesArg,
@@ -34,24 +36,6 @@ import type { Aead, AeadName, CryptoProvider, HashName } from './types.ts';
 
 const hashFn = (name: HashName) => (name === 'sha256' ? sha256 : sha512);
 
-/** Run `fn`; any library error becomes CryptoError(code). */
-function orFail<T>(code: `crypto.${string}`, message: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (cause) {
-    if (cause instanceof CryptoError) throw cause;
-    throw new CryptoError(code, message, { cause });
-  }
-}
-
-/** Run a verification; any exception (malformed key or signature) is just "not valid". */
-function orFalse(fn: () => boolean): boolean {
-  try {
-    return fn() === true;
-  } catch {
-    return false;
-  }
-}
 
 /** An AEAD from a noble constructor producing ciphertext||tag (GCM, ChaCha20-Poly1305). */
 function nobleAead(

@@ -94,6 +94,19 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return nobleConcatBytes(...parts);
 }
 
+/** Concatenation of a list of any length, without spreading it into a call (XS has a small stack). */
+export function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /**
  * Byte equality for secrets and MACs. Runs in time independent of the
  * contents when lengths are equal; different lengths return false at once

@@ -39,7 +39,7 @@
 import * as cborxDecode from 'cbor-x/decode';
 import type { Tag as CborXTag } from 'cbor-x';
 import { EncodingError } from '../errors.ts';
-import { bytesToHex, findLoneSurrogate, utf8Decode, utf8Encode } from './bytes.ts';
+import { bytesToHex, findLoneSurrogate, joinBytes, utf8Decode, utf8Encode } from './bytes.ts';
 
 // 'cbor-x/decode' keeps the device bundle free of cbor-x's encoder; its .d.ts
 // forgets to list Tag, which the module does export.
@@ -408,15 +408,7 @@ function joinIndefiniteStrings(b: Uint8Array, joins: ScanState['joins']): Uint8A
     from = j.end;
   }
   out.push(b.subarray(from));
-  let total = 0;
-  for (const p of out) total += p.length;
-  const r = new Uint8Array(total);
-  let o = 0;
-  for (const p of out) {
-    r.set(p, o);
-    o += p.length;
-  }
-  return r;
+  return joinBytes(out);
 }
 
 // ---------------------------------------------------------------------------

@@ -32,7 +32,7 @@
  */
 import { getCrypto } from '../crypto/index.ts';
 import { cborDecode, cborEncode, cborEncodeDeterministic } from '../encoding/cbor.ts';
-import { concatBytes, equalBytes, utf8Encode } from '../encoding/bytes.ts';
+import { concatBytes, equalBytes, joinBytes, utf8Encode } from '../encoding/bytes.ts';
 import { WalletError, isSsiotError } from '../errors.ts';
 import { type KdfParams, type KeySource, deriveKey, isPassphrase, kdfFromRecord, kdfToRecord, newKdfParams } from './kdf.ts';
 import type { Tags, WalletItem } from './types.ts';
@@ -70,19 +70,6 @@ function u32(n: number): Uint8Array {
 
 function readU32(b: Uint8Array, at: number): number {
   return ((b[at] << 24) >>> 0) + (b[at + 1] << 16) + (b[at + 2] << 8) + b[at + 3];
-}
-
-/** Concatenation of many parts without spreading them into a call (XS has a small stack). */
-function joinAll(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function chunkNonce(prefix: Uint8Array, index: number, final: boolean): Uint8Array {
@@ -130,7 +117,7 @@ export async function exportItems(items: AsyncIterable<WalletItem>, key: KeySour
   let total = 0;
   const flush = (all: boolean) => {
     if (pendingBytes === 0) return;
-    let buf = joinAll(pending);
+    let buf = joinBytes(pending);
     while (buf.length >= chunkSize || (all && buf.length > 0)) {
       const n = Math.min(chunkSize, buf.length);
       seal(buf.subarray(0, n), false);
@@ -150,7 +137,7 @@ export async function exportItems(items: AsyncIterable<WalletItem>, key: KeySour
   }
   flush(true);
   seal(cborEncode({ items: count, bytes: total }), true);
-  return joinAll(out);
+  return joinBytes(out);
 }
 
 function invalid(message: string): WalletError {
@@ -246,7 +233,7 @@ export function importItems(file: Uint8Array, key: KeySource): WalletItem[] {
     index++;
   }
   if (!final) throw truncated('export has no final chunk (truncated)');
-  const stream = joinAll(data);
+  const stream = joinBytes(data);
   const t = totals as { items?: unknown; bytes?: unknown };
   if (typeof t !== 'object' || t === null || t.bytes !== stream.length || typeof t.items !== 'number') {
     throw corrupted('export totals do not match its contents');
