@@ -11,7 +11,32 @@ import { PAIRING_PROBLEM } from '../protocols/messages/pairing.ts';
 import { verifyImprintChain } from '../protocols/vc/device-credentials.ts';
 import { DEVICE_PROBLEMS } from './pairing.ts';
 import { generateDidPeer2 } from '../protocols/did/peer2.ts';
-import type { OwnerError } from '../owner/agent.ts';
+import { generateOwnerDid, type OwnerError } from '../owner/agent.ts';
+import type { DidResolver } from '../protocols/did/types.ts';
+import { parseSecret } from '../protocols/did/keys.ts';
+import type { PlaintextMessage } from '../protocols/didcomm/message.ts';
+import { packEncrypted } from '../protocols/didcomm/pack.ts';
+import { createSecretsResolver } from '../protocols/didcomm/secrets.ts';
+import { unpack } from '../protocols/didcomm/unpack.ts';
+import { base64urlDecode } from '../protocols/encoding/base64url.ts';
+import { buildPairRequest, PAIR_RESPONSE_TYPE } from '../protocols/messages/pairing.ts';
+import { buildRequestCredential, IMPRINT_GOAL_CODE, ISSUE_CREDENTIAL_TYPE } from '../protocols/messages/issue-credential.ts';
+import { PROBLEM_REPORT_TYPE } from '../protocols/messages/report-problem.ts';
+
+/** A DIDComm party of its own (a phone without OwnerAgent's checks) talking to `dev` in process. */
+async function rawParty(dev: { agent: { receive(p: string): Promise<string | undefined>; peerResolver: DidResolver } }) {
+  const me = generateOwnerDid();
+  const secrets = createSecretsResolver(me.secrets.map((s) => parseSecret(s)));
+  return {
+    did: me.did,
+    async exchange(msg: PlaintextMessage): Promise<PlaintextMessage> {
+      const out = await packEncrypted(msg, { to: (msg.to as string[])[0], from: me.did, resolver: dev.agent.peerResolver, secrets });
+      const reply = await dev.agent.receive(out.packed);
+      if (reply === undefined) throw new Error('no reply');
+      return (await unpack(reply, { resolver: dev.agent.peerResolver, secrets })).message;
+    },
+  };
+}
 
 async function refusal(p: Promise<unknown>): Promise<{ code?: string; problem?: string }> {
   try {
@@ -146,11 +171,59 @@ describe('pairing attacks', () => {
     const owner = testOwner(network, mfr, () => other.host.now());
     const r = await refusal(owner.pair(forged));
     expect(r.code).toBe('owner.commitment_mismatch');
-    // the phone keeps nothing and never asks for an imprint; the genuine device is untouched.
-    // (pairing 1.0 is one round trip: the device that answered has already recorded the
-    // phone's DID as owner — a phone that walked away; its owner can factory-reset it.)
+    // the phone keeps nothing and never confirms: the device that answered stays unowned with its
+    // window open (nothing was written), the genuine device is untouched, and the rightful owner
+    // of `other` still pairs with its real label.
     expect(owner.devices).toHaveLength(0);
     expect(genuine.agent.state.lifecycle).toBe('unowned');
+    expect(other.agent.state.lifecycle).toBe('unowned');
+    expect(other.agent.state.window?.kind).toBe('pairing');
+    const rightful = await testOwner(network, mfr, () => other.host.now()).pair(other.label.url);
+    expect(other.agent.state.owner?.did).toBe(rightful.ownerDid);
+  });
+
+  it('only the attested phone confirms, on its pairing thread', async () => {
+    const network = new MemoryNetwork();
+    const mfr = await testManufacturer();
+    const dev = await manufacturedDevice(network, mfr);
+    const label = decodeOobUrlInvitation(dev.label.url);
+    const pairingDid = String(label.invitation.from);
+    const secret = base64urlDecode((label.invitation.attachments ?? []).map((a) => a.data.json as Record<string, string>).find((j) => j.secret)?.secret as string);
+    const phone = await rawParty(dev);
+    const request = buildPairRequest({ from: phone.did, to: [pairingDid], invitationId: label.invitation.id, deviceDid: pairingDid, secret, createdTime: Math.floor(dev.host.now() / 1000) });
+    const attested = await phone.exchange(request);
+    expect(attested.type).toBe(PAIR_RESPONSE_TYPE);
+    expect(dev.agent.state.lifecycle).toBe('unowned'); // attested, nothing recorded yet
+    const confirm = (from: string, pthid?: string) => buildRequestCredential({ from, to: [pairingDid], pthid, goalCode: IMPRINT_GOAL_CODE });
+    // another authenticated phone cannot confirm someone else's attestation, even knowing the thread
+    const stranger = await rawParty(dev);
+    expect((await stranger.exchange(confirm(stranger.did, request.id))).type).toBe(PROBLEM_REPORT_TYPE);
+    // the attested phone off its pairing thread: no commit
+    expect((await phone.exchange(confirm(phone.did, 'another-thread'))).type).toBe(PROBLEM_REPORT_TYPE);
+    expect(dev.agent.state.lifecycle).toBe('unowned');
+    // on its thread: committed, the imprint comes from the new pairwise DID
+    const issued = await phone.exchange(confirm(phone.did, request.id));
+    expect(issued.type).toBe(ISSUE_CREDENTIAL_TYPE);
+    expect(dev.agent.state.owner?.did).toBe(phone.did);
+    expect(issued.from).toBe(dev.agent.state.owner?.deviceDid);
+    expect(dev.agent.state.window).toBeNull();
+  });
+
+  it('a pending attestation is gone after a reboot: the phone must start over', async () => {
+    const network = new MemoryNetwork();
+    const mfr = await testManufacturer();
+    const dev = await manufacturedDevice(network, mfr);
+    const label = decodeOobUrlInvitation(dev.label.url);
+    const pairingDid = String(label.invitation.from);
+    const secret = base64urlDecode((label.invitation.attachments ?? []).map((a) => a.data.json as Record<string, string>).find((j) => j.secret)?.secret as string);
+    const phone = await rawParty(dev);
+    const request = buildPairRequest({ from: phone.did, to: [pairingDid], invitationId: label.invitation.id, deviceDid: pairingDid, secret, createdTime: Math.floor(dev.host.now() / 1000) });
+    expect((await phone.exchange(request)).type).toBe(PAIR_RESPONSE_TYPE);
+    await dev.reboot();
+    const late = await phone.exchange(buildRequestCredential({ from: phone.did, to: [pairingDid], pthid: request.id, goalCode: IMPRINT_GOAL_CODE }));
+    expect(late.type).toBe(PROBLEM_REPORT_TYPE);
+    expect(dev.agent.state.lifecycle).toBe('unowned');
+    expect(dev.agent.state.window?.kind).toBe('pairing');
   });
 
   it("a clone presenting another device's certificate cannot sign as its key", async () => {

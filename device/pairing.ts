@@ -3,13 +3,26 @@
  * device attestation of protocols/messages/pairing-attestation.ts) and of the owner-imprint
  * request (issue-credential 3.0, goal code `ssiot.owner-imprint`).
  *
- * pair-request: the proof is checked against the label secret; a failure
- * is counted (persisted; at most MAX_PAIRING_ATTEMPTS per window). On
- * success the device opens a pairwise relationship (its own new did:peer:2
- * for this owner), issues the owner imprint, commits `paired` (the last
- * write) and answers pair-response with its certificate and device proof.
- * request-credential from the owner is answered with the imprint,
- * issue-credential sent from the device's pairwise DID.
+ * Two steps, so that nothing is recorded for a phone that walked away:
+ * 1. pair-request (or a SPAKE2+ confirm): the proof is checked against the
+ *    label secret; a failure is counted (persisted; at most
+ *    MAX_PAIRING_ATTEMPTS per window). On success the device answers
+ *    pair-response with its certificate and device proof (attestation) and
+ *    remembers the phone as the *pending* owner, in memory only: the window
+ *    stays open and nothing is written.
+ * 2. The phone checks the attestation (certificate -> manufacturer DID,
+ *    label commitment, device proof) and only then asks for its imprint:
+ *    request-credential (goal `ssiot.owner-imprint`) to the pairing DID,
+ *    `pthid` = the pairing thread. That request is the confirmation: the
+ *    device opens a pairwise relationship (its own new did:peer:2 for this
+ *    owner), issues the imprint, commits `paired` (the last write) and
+ *    answers issue-credential from its pairwise DID.
+ * A phone that refuses the attestation (a relabelled device, a relay on the
+ * local network) simply never confirms: the device stays unowned and the
+ * pending entry is dropped with the window, at a reboot, or when another
+ * phone with the label's secret attests. Only the phone whose DID the
+ * proof named can confirm (the request is authcrypted from that DID).
+ * Later request-credentials from the current owner re-send its imprint.
  */
 import { base64urlEncode } from '../protocols/encoding/base64url.ts';
 import type { PlaintextMessage } from '../protocols/didcomm/message.ts';
@@ -108,14 +121,24 @@ interface TransferRecord {
   secret: string;
 }
 
+/** A phone that proved the secret and got the device's attestation, not yet confirmed (memory only). */
+interface PendingPairing {
+  owner: string;
+  /** The pairing thread: the confirming request-credential carries it as `pthid`. */
+  thid: string;
+}
+
 export class PairingResponder {
   private readonly pake = new Map<string, PakeSession>();
+  /** Choice: one pending pairing at a time — the latest phone that proved the secret (all of them hold the label). */
+  private pending: PendingPairing | undefined;
 
   constructor(private readonly ctx: PairingContext) {}
 
   /** Forget half-done manual-code pairings (reset, new window). */
   clear(): void {
     this.pake.clear();
+    this.pending = undefined;
   }
 
   /** Handles an authenticated (authcrypt) message; returns the reply to pack (maybe a problem report). */
@@ -152,9 +175,10 @@ export class PairingResponder {
       return this.problem(msg, PAIRING_PROBLEM.unknownInvitation, from);
     }
     if (!checkPairingProof(expected.secret, req.transcript, req.proof)) return this.failedAttempt(msg, from);
-    await this.commitPairing(req.transcript.ownerDid);
+    const thid = msg.thid ?? msg.id;
+    this.pending = { owner: req.transcript.ownerDid, thid };
     const deviceProof = await this.ctx.wallet.keys.sign(DEVICE_KEY_KID, pairingTranscript(req.transcript));
-    return this.pairResponse(req.transcript.ownerDid, msg.thid ?? msg.id, deviceProof);
+    return this.pairResponse(req.transcript.ownerDid, thid, deviceProof);
   }
 
   /**
@@ -281,7 +305,7 @@ export class PairingResponder {
     } catch {
       return this.problem(msg, PAIRING_PROBLEM.badProof, from); // counted at spake2plus-start
     }
-    await this.commitPairing(owner);
+    this.pending = { owner, thid: session.thid };
     const proof = await this.ctx.wallet.keys.sign(
       DEVICE_KEY_KID,
       spakeTranscript({ deviceDid: from, ownerDid: owner, shareP: session.shareP as Uint8Array, shareV: session.shareV as Uint8Array }),
@@ -316,19 +340,29 @@ export class PairingResponder {
     // transfer: the former owner's imprint is revoked before the new owner is committed
     if (previous) await revokeStatusIndex(this.ctx.wallet, previous.imprintIndex);
     await this.ctx.state.apply({ type: 'paired', owner: { did: ownerDid, deviceDid: pairwise.did, since: since.toISOString(), imprintIndex: index } });
-    this.pake.clear();
+    this.clear();
     await this.ctx.relationshipsChanged();
   }
 
-  /** The owner asks for its imprint (issue-credential 3.0); only the current owner gets it. */
+  /**
+   * The owner asks for its imprint (issue-credential 3.0); only the current
+   * owner gets it. From the pending phone, on its pairing thread, the
+   * request is the pairing confirmation: the pairing is committed first.
+   */
   private async onImprintRequest(msg: PlaintextMessage): Promise<PlaintextMessage> {
-    const owner = this.ctx.state.current.owner;
-    const from = owner?.deviceDid ?? this.ctx.identity.pairingDid;
     try {
       validateRequestCredential(msg);
     } catch {
-      return this.problem(msg, DEVICE_PROBLEMS.invalidMessage, from);
+      return this.problem(msg, DEVICE_PROBLEMS.invalidMessage, this.ctx.state.current.owner?.deviceDid ?? this.ctx.identity.pairingDid);
     }
+    const pending = this.pending;
+    if (pending && msg.from === pending.owner && msg.pthid === pending.thid && msg.body.goal_code === IMPRINT_GOAL_CODE) {
+      this.pending = undefined;
+      if (!(await this.windowIsOpen())) return this.problem(msg, PAIRING_PROBLEM.windowClosed, this.ctx.identity.pairingDid);
+      await this.commitPairing(pending.owner);
+    }
+    const owner = this.ctx.state.current.owner;
+    const from = owner?.deviceDid ?? this.ctx.identity.pairingDid;
     if (!owner || msg.from !== owner.did || msg.body.goal_code !== IMPRINT_GOAL_CODE) return this.problem(msg, DEVICE_PROBLEMS.notOwner, from);
     const imprint = await getRecord<Record<string, unknown>>(this.ctx.wallet, ISSUED, String(owner.imprintIndex));
     if (!imprint) return this.problem(msg, DEVICE_PROBLEMS.notOwner, from);

@@ -297,8 +297,9 @@ export class OwnerAgent {
       throw new OwnerError('owner.bad_device_signature', 'the device did not prove it holds the certified key');
     }
     if (response.body.device !== device.did || response.body.owner !== me.did) throw new OwnerError('owner.invalid_response', 'the pair-response names another device or owner');
-    // the imprint: request-credential to the pairing DID; the answer comes from the device's new pairwise DID
-    const ask = buildRequestCredential({ from: me.did, to: [pairingDid], goalCode: IMPRINT_GOAL_CODE, createdTime: Math.floor(this.now() / 1000) });
+    // Attestation checked: confirm by asking for the imprint (request-credential to the pairing DID on
+    // the pairing thread, pthid). Only now does the device commit; the answer comes from its new pairwise DID.
+    const ask = buildRequestCredential({ from: me.did, to: [pairingDid], pthid: response.thid, goalCode: IMPRINT_GOAL_CODE, createdTime: Math.floor(this.now() / 1000) });
     const issued = await this.exchange(ask, pairingDid, secrets, ISSUE_CREDENTIAL_TYPE);
     let imprint: VerifiableCredential;
     try {

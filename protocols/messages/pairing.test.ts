@@ -155,12 +155,15 @@ describe('transfer windows', () => {
 
 describe('pairing state machines', () => {
   it('device and phone, QR and manual paths', () => {
-    expect(walk(PAIRING_DEVICE, ['receive:pair-request', 'send:pair-response']).pop()).toBe('paired');
+    const confirm = ['receive:request-credential', 'send:issue-credential'];
+    expect(walk(PAIRING_DEVICE, ['receive:pair-request', 'send:pair-response']).pop()).toBe('attested');
+    expect(walk(PAIRING_DEVICE, ['receive:pair-request', 'send:pair-response', ...confirm]).pop()).toBe('paired');
+    expect(walk(PAIRING_DEVICE, ['receive:pair-request', 'send:pair-response', 'receive:request-credential', 'send:problem-report']).pop()).toBe('refused');
     expect(walk(PAIRING_DEVICE, ['receive:pair-request', 'send:problem-report']).pop()).toBe('refused');
     expect(
-      walk(PAIRING_DEVICE, ['receive:spake2plus-params-request', 'send:spake2plus-params', 'receive:spake2plus-start', 'send:spake2plus-response', 'receive:spake2plus-confirm', 'send:pair-response']).pop(),
+      walk(PAIRING_DEVICE, ['receive:spake2plus-params-request', 'send:spake2plus-params', 'receive:spake2plus-start', 'send:spake2plus-response', 'receive:spake2plus-confirm', 'send:pair-response', ...confirm]).pop(),
     ).toBe('paired');
-    expect(walk(PAIRING_PHONE, ['send:pair-request', 'receive:pair-response']).pop()).toBe('paired');
+    expect(walk(PAIRING_PHONE, ['send:pair-request', 'receive:pair-response', 'send:request-credential', 'receive:issue-credential']).pop()).toBe('paired');
     expect(
       walk(PAIRING_PHONE, ['send:spake2plus-params-request', 'receive:spake2plus-params', 'send:spake2plus-start', 'receive:spake2plus-response', 'send:spake2plus-confirm', 'receive:problem-report']).pop(),
     ).toBe('refused');
@@ -169,6 +172,7 @@ describe('pairing state machines', () => {
       ['start', 'receive:spake2plus-confirm'],
       ['start', 'receive:spake2plus-start'],
       ['pake-responded', 'send:pair-response'],
+      ['attested', 'send:issue-credential'],
       ['paired', 'receive:pair-request'],
       ['refused', 'receive:pair-request'],
     ]);

@@ -7,6 +7,10 @@
  *   phone  -- pair-request{invitation_id, device, nonce, proof} -->  device   pthid = invitation id
  *   phone  <-- pair-response{status, device, owner} + device certificate VC
  *              or problem-report
+ *   phone  -- request-credential{goal_code: ssiot.owner-imprint} -->  device   pthid = pairing thread
+ *   phone  <-- issue-credential (the owner imprint, from the device's new pairwise DID)
+ * pair-response is an attestation only; the device commits the owner when
+ * the phone, having checked it, confirms with the imprint request.
  * `proof` = HMAC-SHA256(pairing secret, transcript): the phone shows it
  * knows the secret without ever sending it, and the MAC binds the
  * invitation, both DIDs and a fresh nonce, so a recorded request is useless
@@ -354,10 +358,17 @@ export function validateTransferClosed(m: unknown): PlaintextMessage & { body: {
 
 // ---------------------------------------------------------------- machines
 
-/** The device during pairing (QR or manual code). A problem report ends the attempt (`refused`). */
+/**
+ * The device during pairing (QR or manual code). A problem report ends the attempt (`refused`).
+ * pair-response is the device's attestation (`attested`: nothing recorded yet); the phone's
+ * request-credential for the owner imprint, on the pairing thread (pthid), confirms it.
+ */
 export const PAIRING_DEVICE = defineMachine(PAIRING_PIURI, 'device', ['paired', 'refused'], [
   ['start', 'receive:pair-request', 'request-received'],
-  ['request-received', 'send:pair-response', 'paired'],
+  ['request-received', 'send:pair-response', 'attested'],
+  ['attested', 'receive:request-credential', 'confirmed'],
+  ['confirmed', 'send:issue-credential', 'paired'],
+  ['confirmed', 'send:problem-report', 'refused'],
   ['request-received', 'send:problem-report', 'refused'],
   ['start', 'receive:spake2plus-params-request', 'params-requested'],
   ['params-requested', 'send:spake2plus-params', 'params-sent'],
@@ -366,14 +377,17 @@ export const PAIRING_DEVICE = defineMachine(PAIRING_PIURI, 'device', ['paired', 
   ['pake-started', 'send:spake2plus-response', 'pake-responded'],
   ['pake-started', 'send:problem-report', 'refused'],
   ['pake-responded', 'receive:spake2plus-confirm', 'pake-confirmed'],
-  ['pake-confirmed', 'send:pair-response', 'paired'],
+  ['pake-confirmed', 'send:pair-response', 'attested'],
   ['pake-confirmed', 'send:problem-report', 'refused'],
 ]);
 
-/** The phone during pairing. */
+/** The phone during pairing. From `attested` a phone whose attestation checks fail just stops (sends nothing). */
 export const PAIRING_PHONE = defineMachine(PAIRING_PIURI, 'phone', ['paired', 'refused'], [
   ['start', 'send:pair-request', 'request-sent'],
-  ['request-sent', 'receive:pair-response', 'paired'],
+  ['request-sent', 'receive:pair-response', 'attested'],
+  ['attested', 'send:request-credential', 'confirming'],
+  ['confirming', 'receive:issue-credential', 'paired'],
+  ['confirming', 'receive:problem-report', 'refused'],
   ['request-sent', 'receive:problem-report', 'refused'],
   ['start', 'send:spake2plus-params-request', 'params-requested'],
   ['params-requested', 'receive:spake2plus-params', 'params-received'],
@@ -383,7 +397,7 @@ export const PAIRING_PHONE = defineMachine(PAIRING_PIURI, 'phone', ['paired', 'r
   ['pake-started', 'receive:problem-report', 'refused'],
   ['pake-responded', 'send:spake2plus-confirm', 'pake-confirmed'],
   ['pake-responded', 'send:problem-report', 'refused'],
-  ['pake-confirmed', 'receive:pair-response', 'paired'],
+  ['pake-confirmed', 'receive:pair-response', 'attested'],
   ['pake-confirmed', 'receive:problem-report', 'refused'],
 ]);
 
