@@ -70,6 +70,13 @@ export interface DeviceHost {
   monotonic(): number;
   /** Wall-clock milliseconds since the epoch; may be wrong (no RTC, not synced). */
   now(): number;
+  /**
+   * A one-shot timer (Moddable `Timer.set`, ECMA-419 `System.setTimeout`):
+   * calls `callback` once after `ms` and returns its cancel function.
+   * Optional: without it, time-limited waits (an answer over MQTT) end
+   * lazily, the next time the agent uses the link after their deadline.
+   */
+  setTimer?(ms: number, callback: () => void): () => void;
   slots: FirmwareSlots;
   /** Firmware images over HTTP with Range (needed only with DeviceAgentOptions.firmware). */
   images?: ImageSource;

@@ -155,6 +155,8 @@ export function linkOf(agent: DeviceAgent): ManufacturerLink {
     deviceDid: agent.identity.pairingDid,
     send: (endpoint, packed) => host.transport.send(endpoint, packed),
     now: () => host.now(),
+    monotonic: () => host.monotonic(),
+    setTimer: host.setTimer && ((ms, callback) => (host.setTimer as NonNullable<typeof host.setTimer>)(ms, callback)),
   });
 }
 

@@ -18,10 +18,13 @@
  * handlers for the answer types and hand them to `deliver`, which matches
  * them by thid to the pending `request`. Choice: the link waits for an
  * inbound answer only when the endpoint is MQTT (mqtt:, mqtts:, ws:, wss:
- * brokers); elsewhere "no direct reply" means no answer, as before. There
- * is no timer in the neutral code (XS has none): a lost MQTT answer leaves
- * the wait to the caller's transport timeout; at most MAX_WAITING requests
- * wait (the oldest is answered `undefined`).
+ * brokers); elsewhere "no direct reply" means no answer, as before. A wait
+ * ends unanswered (`undefined`) after `answerTimeoutMs` (default 30 s, on
+ * the monotonic clock): by the host's timer when it has one, otherwise
+ * lazily the next time the link is used. Waits are memory only (a reboot
+ * ends them; the callers record the request as refused, so nothing hangs
+ * across a reboot); at most MAX_WAITING requests wait (the oldest is
+ * answered `undefined`).
  */
 import type { DidResolver } from '../protocols/did/types.ts';
 import type { PlaintextMessage } from '../protocols/didcomm/message.ts';
@@ -64,10 +67,25 @@ export interface LinkContext {
   deviceDid: string;
   send(endpoint: string, packed: string): Promise<string | undefined>;
   now(): number;
+  /** Monotonic milliseconds (deadlines of waits). */
+  monotonic(): number;
+  /** The host's one-shot timer (DeviceHost.setTimer), if it has one. */
+  setTimer?(ms: number, callback: () => void): () => void;
+  /** How long to wait for an answer over a broker (default DEFAULT_ANSWER_TIMEOUT_MS). */
+  answerTimeoutMs?: number;
 }
 
 /** At most this many requests wait for an inbound answer. */
 const MAX_WAITING = 8;
+/** Default wait for the manufacturer's answer over a broker. */
+export const DEFAULT_ANSWER_TIMEOUT_MS = 30_000;
+
+/** A request waiting for its answer on a thread. */
+interface Waiting {
+  wake(answer: PlaintextMessage | undefined): void;
+  deadline: number;
+  cancelTimer?: () => void;
+}
 
 /** Brokers: a send publishes, the answer comes back as a new inbound message. */
 function answersLater(endpoint: string): boolean {
@@ -76,7 +94,7 @@ function answersLater(endpoint: string): boolean {
 
 export class ManufacturerLink {
   private readonly replay = createReplayGuard({ maxEntries: 256 });
-  private readonly waiting = new Map<string, (answer: PlaintextMessage | undefined) => void>();
+  private readonly waiting = new Map<string, Waiting>();
 
   constructor(private readonly ctx: LinkContext) {}
 
@@ -96,13 +114,19 @@ export class ManufacturerLink {
       const reply = await this.send(msg, (endpoint) => {
         if (answersLater(endpoint)) later = this.wait(thid);
       });
-      if (reply !== undefined && later) this.waiting.delete(thid);
+      if (reply !== undefined && later) this.end(thid, undefined);
       if (reply !== undefined || !later) return reply;
     } catch (e) {
-      this.waiting.delete(thid);
+      this.end(thid, undefined);
       throw e;
     }
     return later;
+  }
+
+  /** Requests waiting for an answer now (after ending those past their deadline). */
+  get waitingCount(): number {
+    this.expire();
+    return this.waiting.size;
   }
 
   /**
@@ -111,24 +135,39 @@ export class ManufacturerLink {
    * answer, which the caller refuses).
    */
   async deliver(msg: PlaintextMessage, sender: string): Promise<boolean> {
-    const wake = msg.thid === undefined ? undefined : this.waiting.get(msg.thid);
-    if (!wake) return false;
+    this.expire(); // an answer after its deadline is a late answer
+    if (msg.thid === undefined || !this.waiting.has(msg.thid)) return false;
     const contact = await this.contact();
     if (!contact || sender !== contact.did) return false;
-    this.waiting.delete(msg.thid as string);
-    wake(msg);
-    return true;
+    return this.end(msg.thid, msg);
   }
 
   private wait(thid: string): Promise<PlaintextMessage | undefined> {
-    this.waiting.get(thid)?.(undefined);
+    this.expire();
+    this.end(thid, undefined);
+    if (this.waiting.size >= MAX_WAITING) this.end(this.waiting.keys().next().value as string, undefined);
+    const ms = this.ctx.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
+    return new Promise((resolve) => {
+      const w: Waiting = { wake: resolve, deadline: this.ctx.monotonic() + ms };
+      this.waiting.set(thid, w);
+      if (this.ctx.setTimer) w.cancelTimer = this.ctx.setTimer(ms, () => void this.end(thid, undefined, w));
+    });
+  }
+
+  /** Ends the wait on `thid` (only if it is still `only`, when given) with `answer`; false when none. */
+  private end(thid: string, answer: PlaintextMessage | undefined, only?: Waiting): boolean {
+    const w = this.waiting.get(thid);
+    if (!w || (only && w !== only)) return false;
     this.waiting.delete(thid);
-    if (this.waiting.size >= MAX_WAITING) {
-      const [oldest, wake] = this.waiting.entries().next().value as [string, (a: PlaintextMessage | undefined) => void];
-      this.waiting.delete(oldest);
-      wake(undefined);
-    }
-    return new Promise((resolve) => this.waiting.set(thid, resolve));
+    w.cancelTimer?.();
+    w.wake(answer);
+    return true;
+  }
+
+  /** Ends every wait past its deadline (hosts without a timer; late answers). */
+  private expire(): void {
+    const now = this.ctx.monotonic();
+    for (const [thid, w] of [...this.waiting]) if (w.deadline <= now) this.end(thid, undefined, w);
   }
 
   /** Sends `msg` from the device's pairing DID to the manufacturer; resolves to its authenticated immediate reply, if any. */

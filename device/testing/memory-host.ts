@@ -124,6 +124,8 @@ export class MemoryDeviceHost implements DeviceHost {
   readonly labels: LabelOutput[] = [];
   private wall: number;
   private mono = 0;
+  /** Pending one-shot timers, fired by advance() when due (virtual time). */
+  private timers: { due: number; callback: () => void }[] = [];
   private readonly key: Uint8Array;
   private resetHandler: (() => Promise<void>) | undefined;
 
@@ -149,11 +151,26 @@ export class MemoryDeviceHost implements DeviceHost {
   advance(ms: number): void {
     this.wall += ms;
     this.mono += ms;
+    const due = this.timers.filter((t) => t.due <= this.mono);
+    this.timers = this.timers.filter((t) => t.due > this.mono);
+    for (const t of due) t.callback();
+  }
+
+  setTimer(ms: number, callback: () => void): () => void {
+    const timer = { due: this.mono + ms, callback };
+    this.timers.push(timer);
+    return () => void (this.timers = this.timers.filter((t) => t !== timer));
+  }
+
+  /** Timers set and not yet fired or cancelled. */
+  get pendingTimers(): number {
+    return this.timers.length;
   }
 
   /** A reboot: the monotonic clock restarts, the power comes back, the bootloader picks the slot. */
   reboot(): void {
     this.mono = 0;
+    this.timers = []; // a reboot loses every timer
     this.restartRequested = false;
     this.slots.boot();
     this.walletStore.restore();

@@ -132,6 +132,13 @@ export class NodeDeviceHost implements DeviceHost {
     return Date.now();
   }
 
+  /** Unref'd: a pending wait never keeps the process alive. */
+  setTimer(ms: number, callback: () => void): () => void {
+    const t = setTimeout(callback, ms);
+    t.unref();
+    return () => clearTimeout(t);
+  }
+
   onFactoryReset(handler: () => Promise<void>): void {
     this.resetHandler = handler;
   }

@@ -4,7 +4,8 @@
  */
 import { expect } from 'vitest';
 
-export function expectCode(fn: () => unknown, code: string): void {
+/** Asserts `fn` throws an Error with `code`; returns it (for further checks). */
+export function expectCode(fn: () => unknown, code: string): Error {
   let thrown: unknown;
   try {
     fn();
@@ -13,9 +14,11 @@ export function expectCode(fn: () => unknown, code: string): void {
   }
   expect(thrown, `expected an error with code ${code}`).toBeInstanceOf(Error);
   expect((thrown as { code?: unknown }).code).toBe(code);
+  return thrown as Error;
 }
 
-export async function expectCodeAsync(fn: () => Promise<unknown>, code: string): Promise<void> {
+/** Asserts the promise `fn` returns rejects with an Error with `code`; returns it. */
+export async function expectCodeAsync(fn: () => Promise<unknown>, code: string): Promise<Error> {
   let thrown: unknown;
   try {
     await fn();
@@ -24,4 +27,5 @@ export async function expectCodeAsync(fn: () => Promise<unknown>, code: string):
   }
   expect(thrown, `expected an error with code ${code}`).toBeInstanceOf(Error);
   expect((thrown as { code?: unknown }).code).toBe(code);
+  return thrown as Error;
 }
