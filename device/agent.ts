@@ -56,6 +56,7 @@ import { serviceAuthFeature } from './service-auth.ts';
 import { introduceFeature } from './introduce.ts';
 import { supportFeature } from './support.ts';
 import { DeviceFirmware, type FirmwareOptions } from './firmware.ts';
+import { setManufacturerContact, type ManufacturerContact } from './manufacturer-link.ts';
 
 /** Feature modules every device agent installs (add yours here or pass DeviceAgentOptions.features). */
 export const BUILTIN_FEATURES: readonly DeviceFeature[] = [policyFeature, serviceAuthFeature, introduceFeature, supportFeature()];
@@ -192,9 +193,20 @@ export class DeviceAgent {
     return { did: this.identity.did, ...this.options.hardware };
   }
 
-  /** The factory step on the device: verify + pin + pairing material, then unowned with a pairing window. */
-  async installCertificate(certificate: unknown, manufacturerLog: readonly LogEntry[]): Promise<LabelOutput> {
+  /**
+   * The factory step on the device: verify + pin + pairing material, then
+   * unowned with a pairing window. The station may also hand over the
+   * manufacturer agent's contact (its DIDComm DID; `publicDid` must be the
+   * certificate's issuer), kept across factory resets.
+   */
+  async installCertificate(certificate: unknown, manufacturerLog: readonly LogEntry[], factory: { contact?: ManufacturerContact } = {}): Promise<LabelOutput> {
     if (this.store.current.lifecycle !== 'factory') throw new DeviceError('device.already_manufactured', 'the device already has its certificate');
+    const issuer = (certificate as { issuer?: unknown } | null)?.issuer;
+    if (factory.contact && factory.contact.publicDid !== issuer) {
+      throw new DeviceError('device.invalid_contact', "the manufacturer contact does not name the certificate's issuer");
+    }
+    // the contact first: `manufactured` (below) is the commit point, a power cut before it repeats the station
+    if (factory.contact) await setManufacturerContact(this.wallet, factory.contact);
     const m = await installCertificate(this.wallet, this.host.kv, this.identity, certificate, manufacturerLog, {
       hardware: this.options.hardware,
       pbkdf: this.options.pbkdf,

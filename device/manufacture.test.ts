@@ -6,6 +6,7 @@ import { readLabel } from '../owner/agent.ts';
 import { DeviceAgent } from './agent.ts';
 import { keyCommitment } from '../protocols/messages/pairing-attestation.ts';
 import { loadPairing } from './manufacture.ts';
+import { manufacturerContact } from './manufacturer-link.ts';
 import { loadTrustedState } from './updater/trusted-state.ts';
 import { isPowerCut, MemoryDeviceHost, MemoryNetwork } from './testing/memory-host.ts';
 import { agentOptions, manufacturedDevice, T0, testManufacturer } from './testing/fixtures.ts';
@@ -24,6 +25,22 @@ describe('manufacture', () => {
     const info = await b.wallet.keys.getKey('device-key');
     expect(info?.publicKey.bytes).toEqual(publicKeyFromDidKey(a.identity.did).bytes);
     expect(Object.keys(info ?? {})).not.toContain('privateKey');
+  });
+
+  it("takes the manufacturer agent's contact from the station, only for the certificate's issuer", async () => {
+    const mfr = await testManufacturer();
+    const host = new MemoryDeviceHost({ now: T0 });
+    const agent = await DeviceAgent.boot(host, agentOptions());
+    const certificate = await issueDeviceCertificate(agent.certificateRequest(), { signer: mfr.signer, log: mfr.log, now: new Date(T0) });
+    const contact = { did: 'did:peer:2.Vz6MkrCD1csqtgdj8sjrsu8jxcbeyP6m7LiK87NzhfWqio5yr', publicDid: 'did:webvh:QmSomeoneElse:example.com', name: 'Impostor' };
+    await expectCodeAsync(() => agent.installCertificate(certificate, mfr.log, { contact }), 'device.invalid_contact');
+    expect(agent.state.lifecycle).toBe('factory');
+    expect(await manufacturerContact(agent.wallet)).toBeUndefined();
+    await agent.installCertificate(certificate, mfr.log, { contact: { ...contact, publicDid: mfr.did, name: 'Grinders Inc.' } });
+    expect((await manufacturerContact(agent.wallet))?.name).toBe('Grinders Inc.');
+    // kept across a factory reset
+    await host.pressFactoryReset();
+    expect((await manufacturerContact(agent.wallet))?.publicDid).toBe(mfr.did);
   });
 
   it('installs a certificate: pins the manufacturer, creates pairing material and the label', async () => {

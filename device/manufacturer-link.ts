@@ -8,8 +8,9 @@
  * replies) arrive through the agent's peer-handler registry without a
  * DID of their own; the manufacturer already knows the device, so this
  * links nothing new. The manufacturer agent's DID (did:peer:2 with its
- * endpoint) is installed with `setManufacturerContact` (e.g. by the
- * factory station) and kept in the wallet; a factory reset keeps it.
+ * endpoint) is handed over by the factory station with the certificate
+ * (DeviceAgent.installCertificate's `contact`; `setManufacturerContact`
+ * replaces it later) and kept in the wallet; a factory reset keeps it.
  *
  * Answers: over a request/response transport (HTTP, the in-process
  * network) the manufacturer's answer is the reply to the send. Over MQTT a

@@ -9,7 +9,6 @@ import { issueDeviceCertificate } from '../../manufacturer/factory-station.ts';
 import { ManufacturerAgent, type ManufacturerAgentOptions } from '../../manufacturer/agent.ts';
 import type { OwnerAgent, PairedDevice } from '../../owner/agent.ts';
 import { DeviceAgent, type DeviceAgentOptions } from '../agent.ts';
-import { setManufacturerContact } from '../manufacturer-link.ts';
 import { supportFeature, type DeviceFacts } from '../support.ts';
 import { agentOptions, T0, testManufacturer, testOwner, type TestDevice, type TestManufacturer } from './fixtures.ts';
 import { MemoryDeviceHost, MemoryNetwork } from './memory-host.ts';
@@ -53,8 +52,7 @@ export async function conduitWorld(makerOptions: Partial<ManufacturerAgentOption
   };
   const agent = await DeviceAgent.boot(host, options);
   const certificate = await issueDeviceCertificate(agent.certificateRequest(), { signer: mfr.signer, log: mfr.log, now: new Date(T0) });
-  const label = await agent.installCertificate(certificate, mfr.log);
-  await setManufacturerContact(agent.wallet, { did: maker.did, publicDid: mfr.did, name: 'Grinders Inc.' });
+  const label = await agent.installCertificate(certificate, mfr.log, { contact: { did: maker.did, publicDid: mfr.did, name: 'Grinders Inc.' } });
   const dev: TestDevice = {
     host,
     agent,
