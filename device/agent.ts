@@ -34,7 +34,7 @@ import type { LogEntry } from '../protocols/did/webvh/types.ts';
 
 import { packEncrypted } from '../protocols/didcomm/pack.ts';
 import { createReplayGuard, type ReplayGuard } from '../protocols/didcomm/replay.ts';
-import type { SecretsResolver } from '../protocols/didcomm/secrets.ts';
+import { createSecretsResolver, type SecretsResolver } from '../protocols/didcomm/secrets.ts';
 import { unpack } from '../protocols/didcomm/unpack.ts';
 import { isSsiotError } from '../protocols/errors.ts';
 import type { PbkdfParams } from '../protocols/pake/registration.ts';
@@ -73,6 +73,12 @@ export interface DeviceAgentOptions {
   features?: readonly DeviceFeature[];
   /** Firmware updates (device/firmware.ts): the agent owns an Updater when given; the host must provide `images`. */
   firmware?: FirmwareOptions;
+  /**
+   * The host's push channel to the owner's phone (messages the device starts:
+   * transfer-closed, relayed support messages). Without it a message goes to
+   * the owner DID's DIDComm endpoint if it has one, else it is not delivered.
+   */
+  deliverToOwner?(packed: string, ownerDid: string): Promise<void>;
 }
 
 /** An authenticated inbound message, as a handler sees it. */
@@ -341,7 +347,30 @@ export class DeviceAgent {
       endpoint: this.host.transport.endpoint,
       now: () => this.host.now(),
       relationshipsChanged: () => this.cleanup(),
+      pushToOwner: (owner, msg) => this.pushToOwner(owner, msg),
     });
+  }
+
+  /**
+   * Authcrypts `msg` from the device's pairwise DID for `owner` and pushes it
+   * (`deliver`, else DeviceAgentOptions.deliverToOwner, else the owner DID's
+   * DIDComm endpoint); false when there is no way to reach the owner now.
+   * Needs the relationship record: call it before a relationship is closed.
+   */
+  async pushToOwner(owner: { did: string; deviceDid: string }, msg: PlaintextMessage, deliver?: (packed: string) => Promise<void>): Promise<boolean> {
+    const rel = await getRecord<RelationshipRecord>(this.wallet, RELATIONSHIP, owner.deviceDid);
+    if (!rel) return false;
+    const secrets = createSecretsResolver(rel.secrets.map((s) => parseSecret(s)));
+    const out = await packEncrypted({ ...msg, from: owner.deviceDid, to: [owner.did] }, { to: owner.did, from: owner.deviceDid, resolver: this.resolver, secrets });
+    try {
+      if (deliver) await deliver(out.packed);
+      else if (this.options.deliverToOwner) await this.options.deliverToOwner(out.packed, owner.did);
+      else if (out.serviceMetadata) await this.host.transport.send(out.serviceMetadata.serviceEndpoint, out.packed);
+      else return false;
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async showLabel(): Promise<void> {

@@ -44,7 +44,10 @@ import {
   SPAKE2PLUS_PARAMS_REQUEST_TYPE,
   SPAKE2PLUS_START_TYPE,
   TRANSFER_OPEN_TYPE,
+  TRANSFER_CLOSED_TYPE,
+  buildTransferClosed,
   buildTransferOpened,
+  validateTransferClosed,
   validateTransferOpen,
   validateSpake2PlusConfirm,
   validateSpake2PlusParamsRequest,
@@ -62,7 +65,8 @@ import { issueOwnerImprint, reserveStatusIndex, revokeStatusIndex } from './impr
 import { DEVICE_KEY_KID, loadPairing, pairingInvitation, RECORD, type DeviceIdentity } from './manufacture.ts';
 import { getCrypto } from '../protocols/crypto/index.ts';
 import { DEVICE_PROOF_FIELD, spakeTranscript } from '../protocols/messages/pairing-attestation.ts';
-import { windowOpen, type DeviceStateStore } from './state.ts';
+import { windowOpen, type DeviceStateStore, type OwnerRecord } from './state.ts';
+import { audit } from './policy.ts';
 import { getRecord, putRecord } from './store.ts';
 
 /** A pairwise relationship the device holds (its DID for the owner and that DID's DIDComm secrets). */
@@ -92,6 +96,8 @@ export interface PairingContext {
   now(): number;
   /** Called when relationships changed (the agent closes former owners' relationships, reloads its DIDComm secrets). */
   relationshipsChanged(): Promise<void>;
+  /** Pushes a message the device starts to an owner over its relationship (DeviceAgent.pushToOwner). */
+  pushToOwner(owner: OwnerRecord, msg: PlaintextMessage): Promise<boolean>;
 }
 
 /** A manual-code pairing in progress (memory only: a reboot drops it; the phone starts over). */
@@ -113,12 +119,15 @@ export const DEVICE_PAIRING_TYPES: readonly string[] = [
   SPAKE2PLUS_START_TYPE,
   SPAKE2PLUS_CONFIRM_TYPE,
   TRANSFER_OPEN_TYPE,
+  TRANSFER_CLOSED_TYPE,
 ];
 
 /** The one-time invitation of an open transfer window (its secret is not the label's). */
 interface TransferRecord {
   invitationId: string;
   secret: string;
+  /** The transfer thread (the transfer-open id): transfer-closed is sent on it. */
+  thid?: string;
 }
 
 /** A phone that proved the secret and got the device's attestation, not yet confirmed (memory only). */
@@ -141,14 +150,15 @@ export class PairingResponder {
     this.pending = undefined;
   }
 
-  /** Handles an authenticated (authcrypt) message; returns the reply to pack (maybe a problem report). */
-  async handle(msg: PlaintextMessage): Promise<PlaintextMessage> {
+  /** Handles an authenticated (authcrypt) message; returns the reply to pack (maybe a problem report), or undefined for none. */
+  async handle(msg: PlaintextMessage): Promise<PlaintextMessage | undefined> {
     if (msg.type === PAIR_REQUEST_TYPE) return this.onPairRequest(msg);
     if (msg.type === REQUEST_CREDENTIAL_TYPE) return this.onImprintRequest(msg);
     if (msg.type === SPAKE2PLUS_PARAMS_REQUEST_TYPE) return this.onParamsRequest(msg);
     if (msg.type === SPAKE2PLUS_START_TYPE) return this.onPakeStart(msg);
     if (msg.type === SPAKE2PLUS_CONFIRM_TYPE) return this.onPakeConfirm(msg);
     if (msg.type === TRANSFER_OPEN_TYPE) return this.onTransferOpen(msg);
+    if (msg.type === TRANSFER_CLOSED_TYPE) return this.onTransferCancel(msg);
     return this.problem(msg, DEVICE_PROBLEMS.invalidMessage, this.ctx.identity.pairingDid);
   }
 
@@ -158,7 +168,40 @@ export class PairingResponder {
     if (s.lifecycle === 'factory' || !s.window) return false;
     if (windowOpen(s, this.ctx.now())) return true;
     await this.ctx.state.apply({ type: 'close_window' });
+    if (s.window.kind === 'transfer') await this.transferEnded('expired');
     return false;
+  }
+
+  /**
+   * A transfer window ended without a new owner (expired, or the owner
+   * cancelled): the window's invitation is retired, the audit log says so,
+   * and on expiry the owner is told (transfer-closed on the transfer thread).
+   */
+  private async transferEnded(reason: 'expired' | 'cancelled'): Promise<void> {
+    const owner = this.ctx.state.current.owner;
+    const t = await getRecord<TransferRecord>(this.ctx.wallet, RECORD, 'transfer');
+    await this.ctx.wallet.delete(RECORD, 'transfer');
+    if (!owner) return;
+    await audit(this.ctx.wallet, owner, this.ctx.now(), { event: 'transfer.closed', detail: reason });
+    if (reason === 'expired' && t?.thid) await this.ctx.pushToOwner(owner, buildTransferClosed({ thid: t.thid, reason }));
+  }
+
+  /** transfer-closed {cancelled} from the current owner: the transfer window closes at once (no reply). */
+  private async onTransferCancel(msg: PlaintextMessage): Promise<PlaintextMessage | undefined> {
+    const owner = this.ctx.state.current.owner;
+    const from = owner?.deviceDid ?? this.ctx.identity.pairingDid;
+    let reason: string;
+    try {
+      reason = validateTransferClosed(msg).body.reason;
+    } catch {
+      return this.problem(msg, DEVICE_PROBLEMS.invalidMessage, from);
+    }
+    if (!owner || msg.from !== owner.did) return this.problem(msg, DEVICE_PROBLEMS.notOwner, from);
+    if (reason !== 'cancelled' || this.ctx.state.current.window?.kind !== 'transfer') return this.problem(msg, PAIRING_PROBLEM.windowClosed, from);
+    this.pending = undefined;
+    await this.ctx.state.apply({ type: 'close_window' });
+    await this.transferEnded('cancelled');
+    return undefined;
   }
 
   private async onPairRequest(msg: PlaintextMessage): Promise<PlaintextMessage> {
@@ -209,10 +252,12 @@ export class PairingResponder {
     if (!owner || msg.from !== owner.did) return this.problem(msg, DEVICE_PROBLEMS.notOwner, from);
     const secret = base64urlEncode(getCrypto().randomBytes(32));
     const invitation = pairingInvitation(this.ctx.identity, secret);
-    await putRecord(this.ctx.wallet, RECORD, 'transfer', { invitationId: invitation.id, secret } satisfies TransferRecord);
+    const thid = msg.thid ?? msg.id;
+    await putRecord(this.ctx.wallet, RECORD, 'transfer', { invitationId: invitation.id, secret, thid } satisfies TransferRecord);
     const expiresAt = this.ctx.now() + seconds * 1000;
     await this.ctx.state.apply({ type: 'open_transfer', expiresAt });
-    return buildTransferOpened({ from, to: [owner.did], thid: msg.thid ?? msg.id, windowExpires: Math.floor(expiresAt / 1000), invitation });
+    await audit(this.ctx.wallet, owner, this.ctx.now(), { event: 'transfer.opened', detail: `${seconds}s` });
+    return buildTransferOpened({ from, to: [owner.did], thid, windowExpires: Math.floor(expiresAt / 1000), invitation });
   }
 
   /** A failed proof: counted (persisted); the answer says whether the window is now closed. */
@@ -339,8 +384,14 @@ export class PairingResponder {
     await putRecord(this.ctx.wallet, ISSUED, String(index), imprint);
     // transfer: the former owner's imprint is revoked before the new owner is committed
     if (previous) await revokeStatusIndex(this.ctx.wallet, previous.imprintIndex);
-    await this.ctx.state.apply({ type: 'paired', owner: { did: ownerDid, deviceDid: pairwise.did, since: since.toISOString(), imprintIndex: index } });
+    const transfer = previous ? await getRecord<TransferRecord>(this.ctx.wallet, RECORD, 'transfer') : undefined;
+    const owner: OwnerRecord = { did: ownerDid, deviceDid: pairwise.did, since: since.toISOString(), imprintIndex: index };
+    await this.ctx.state.apply({ type: 'paired', owner });
     this.clear();
+    // After the commit (a power cut here loses only the notice and the log line, never the pairing);
+    // before relationshipsChanged closes the former owner's relationship, which the notice needs.
+    await audit(this.ctx.wallet, owner, this.ctx.now(), { event: 'pairing.paired', party: ownerDid, detail: previous ? 'transfer' : 'new' });
+    if (previous && transfer?.thid) await this.ctx.pushToOwner(previous, buildTransferClosed({ thid: transfer.thid, reason: 'completed' }));
     await this.ctx.relationshipsChanged();
   }
 

@@ -53,7 +53,7 @@ describe('owner policies on the device', () => {
       expect(reply?.thid).toBe(msg.id);
     }
     expect(await owner.getPolicy(paired)).toEqual(DEFAULT_POLICY);
-    expect((await owner.readAuditLog(paired)).entries).toEqual([]);
+    expect((await owner.readAuditLog(paired)).entries.map((e) => e.event)).toEqual(['pairing.paired']);
   });
 
   it('only the current owner may set the policy or read the log', async () => {
@@ -79,9 +79,9 @@ describe('owner policies on the device', () => {
     const nextPaired = await next.pair(url);
     await expectCodeAsync(() => owner.setPolicy(paired, { share: { diagnostics: true } }), 'owner.no_reply');
     expect(dev.agent.lastRefusal?.code).toMatch(/^didcomm\./); // dropped: no secret for the closed relationship
-    // the new owner starts from the default policy and an empty log
+    // the new owner starts from the default policy and a log of its own (its pairing only)
     expect(await next.getPolicy(nextPaired)).toEqual(DEFAULT_POLICY);
-    expect((await next.readAuditLog(nextPaired)).entries).toEqual([]);
+    expect((await next.readAuditLog(nextPaired)).entries.map((e) => `${e.event} ${e.detail}`)).toEqual(['pairing.paired transfer']);
   });
 
   it('the audit log records policy changes, survives a reboot and pages', async () => {
@@ -91,18 +91,20 @@ describe('owner policies on the device', () => {
     await owner.setPolicy(paired, { firmware: 'never' });
     await dev.reboot();
     const log = await owner.readAuditLog(paired);
-    expect(log.entries.map((e) => e.event)).toEqual(['policy.set', 'policy.set']);
-    expect(log.entries[0].party).toBe(paired.ownerDid);
-    expect(log.entries[0].detail).toBe('share=diagnostics;firmware=ask');
-    expect(log.entries[1].detail).toBe('share=diagnostics;firmware=never');
-    expect(log.entries[1].seq).toBeGreaterThan(log.entries[0].seq);
-    expect(log.entries[1].time).toBe(log.entries[0].time + 1);
+    expect(log.entries.map((e) => e.event)).toEqual(['pairing.paired', 'policy.set', 'policy.set']);
+    const [pairing, first, second] = log.entries;
+    expect(pairing.detail).toBe('new');
+    expect(first.party).toBe(paired.ownerDid);
+    expect(first.detail).toBe('share=diagnostics;firmware=ask');
+    expect(second.detail).toBe('share=diagnostics;firmware=never');
+    expect(second.seq).toBeGreaterThan(first.seq);
+    expect(second.time).toBe(first.time + 1);
     expect(log.next).toBeUndefined();
-    const first = await owner.readAuditLog(paired, { limit: 1 });
-    expect(first.entries).toHaveLength(1);
-    expect(first.next).toBe(log.entries[1].seq);
-    const second = await owner.readAuditLog(paired, { since: first.next });
-    expect(second.entries).toEqual([log.entries[1]]);
+    const page1 = await owner.readAuditLog(paired, { limit: 2 });
+    expect(page1.entries).toEqual([pairing, first]);
+    expect(page1.next).toBe(second.seq);
+    const page2 = await owner.readAuditLog(paired, { since: page1.next });
+    expect(page2.entries).toEqual([second]);
   });
 
   it('a factory reset wipes the policy and the log', async () => {
@@ -124,6 +126,6 @@ describe('owner policies on the device', () => {
     const { entries } = await readAudit(dev.agent.wallet, owner);
     expect(entries).toHaveLength(AUDIT_LOG_LIMIT);
     expect(entries[0].detail).toBe('3');
-    expect(entries[entries.length - 1].seq).toBe(AUDIT_LOG_LIMIT + 2);
+    expect(entries[entries.length - 1].seq).toBe(AUDIT_LOG_LIMIT + 3); // seq 0 is the pairing
   });
 });

@@ -104,7 +104,7 @@ describe('service authorization and remote diagnostics', () => {
     // and the same credential cannot be granted again
     expect(await refusal(() => owner.grantServiceAuthorization(paired, { id: vc.id as string, manufacturer: link.did, scope: ALL, validUntil: until(HOUR) }))).toBe(SERVICE_AUTH_PROBLEM.revoked);
     const events = (await owner.readAuditLog(paired)).entries.map((e) => e.event);
-    expect(events).toEqual(['service-auth.granted', 'service-auth.revoked', 'service-auth.refused', 'service-auth.refused']);
+    expect(events).toEqual(['pairing.paired', 'service-auth.granted', 'service-auth.revoked', 'service-auth.refused', 'service-auth.refused']);
   });
 
   it('an authorization issued by a former owner is refused after a transfer and after a factory reset', async () => {

@@ -241,20 +241,9 @@ export class SupportConduit {
     return undefined;
   }
 
-  /** Authcrypts `msg` to the owner and pushes it; false when there is no way to reach the owner now. */
+  /** Authcrypts `msg` to the owner and pushes it (this feature's channel, else the agent's); false when the owner is out of reach now. */
   private async toOwner(msg: PlaintextMessage, owner: OwnerRecord): Promise<boolean> {
-    const rel = await getRecord<RelationshipRecord>(this.wallet, RELATIONSHIP, owner.deviceDid);
-    if (!rel) return false;
-    const secrets = createSecretsResolver(rel.secrets.map((s) => parseSecret(s)));
-    const out = await packEncrypted(msg, { to: owner.did, from: owner.deviceDid, resolver: this.agent.peerResolver, secrets });
-    try {
-      if (this.options.deliverToOwner) await this.options.deliverToOwner(out.packed);
-      else if (out.serviceMetadata) await this.agent.platform.transport.send(out.serviceMetadata.serviceEndpoint, out.packed);
-      else return false;
-      return true;
-    } catch {
-      return false;
-    }
+    return this.agent.pushToOwner(owner, msg, this.options.deliverToOwner);
   }
 }
 

@@ -49,8 +49,11 @@ import {
   validatePairResponse,
   validateSpake2PlusParams,
   validateSpake2PlusResponse,
+  buildTransferClosed,
   buildTransferOpen,
+  TRANSFER_CLOSED_TYPE,
   TRANSFER_OPENED_TYPE,
+  validateTransferClosed,
   validateTransferOpened,
 } from '../protocols/messages/pairing.ts';
 import { carriedInvitation } from '../protocols/messages/introduce.ts';
@@ -78,7 +81,7 @@ import {
 } from '../protocols/messages/service-auth.ts';
 import { issueCredential } from '../protocols/vc/issue.ts';
 import { ed25519Signer } from '../protocols/vc/signer.ts';
-import { OwnerConduit } from './conduit.ts';
+import { OwnerConduit, type RelayedSupport } from './conduit.ts';
 import { buildFirmwareApprove, FIRMWARE_PROGRESS_TYPE, validateFirmwareProgress } from '../protocols/messages/firmware.ts';
 
 /** Owner-side failures (`owner.<reason>`); `owner.pairing_refused` carries the device's problem code in `problem`. */
@@ -117,7 +120,15 @@ export interface PairedDevice {
   ownerSecrets: JwkSecret[];
   /** The device's pairwise DID for this owner. */
   deviceDid: string;
+  /** The transfer window this owner opened, while it is open (its thread, for cancel and the device's transfer-closed). */
+  transfer?: { thid: string; expires: number };
 }
+
+/** What a device pushed to its owner. */
+export type DevicePush =
+  | { kind: 'support'; relayed: RelayedSupport }
+  /** The transfer window ended: `completed` (the device has a new owner; it is gone from `devices`) or `expired`. */
+  | { kind: 'transfer-closed'; reason: 'completed' | 'expired' };
 
 interface LabelContent {
   invitationId: string;
@@ -340,7 +351,47 @@ export class OwnerAgent {
       throw new OwnerError('owner.invalid_response', 'the transfer-opened is malformed', { cause: e });
     }
     if (!invitation) throw new OwnerError('owner.invalid_response', 'the transfer-opened carries no invitation');
+    paired.transfer = { thid: open.id, expires: Number(opened.body.window_expires) };
     return encodeOobUrl(invitation, 'https://ssiot.dev/pair');
+  }
+
+  /** Closes the transfer window this owner opened (transfer-closed {cancelled}); the invitation stops working. */
+  async cancelTransfer(paired: PairedDevice): Promise<void> {
+    if (!paired.transfer) throw new OwnerError('owner.no_transfer', 'no transfer window is open on this device');
+    const msg = buildTransferClosed({ from: paired.ownerDid, to: [paired.deviceDid], thid: paired.transfer.thid, reason: 'cancelled', createdTime: Math.floor(this.now() / 1000) });
+    const secrets = createSecretsResolver(paired.ownerSecrets.map((s) => parseSecret(s)));
+    const packed = await packEncrypted(msg, { to: paired.deviceDid, from: paired.ownerDid, resolver: this.o.resolver, secrets });
+    const endpoint = packed.serviceMetadata?.serviceEndpoint;
+    if (!endpoint) throw new OwnerError('owner.no_endpoint', 'the device DID has no DIDComm endpoint');
+    const raw = await this.o.transport.send(endpoint, packed.packed);
+    // no reply is the device's acceptance; a reply is its problem report
+    if (raw !== undefined) throw new OwnerError('owner.refused', 'the device refused to close the transfer window');
+    delete paired.transfer;
+  }
+
+  /**
+   * A message the device pushed to this owner (DeviceAgentOptions.deliverToOwner
+   * or the owner DID's endpoint): relayed support traffic, or transfer-closed
+   * (on `completed` the device is dropped from `devices`: its relationship is closed).
+   */
+  async receive(paired: PairedDevice, packed: string): Promise<DevicePush> {
+    const msg = await this.conduit.unpackPush(paired, packed);
+    if (msg.type !== TRANSFER_CLOSED_TYPE) return { kind: 'support', relayed: this.conduit.relayed(msg) };
+    let reason: string;
+    try {
+      reason = validateTransferClosed(msg).body.reason;
+    } catch (e) {
+      throw new OwnerError('owner.invalid_response', 'the transfer-closed is malformed', { cause: e });
+    }
+    if (!paired.transfer || msg.thid !== paired.transfer.thid || (reason !== 'completed' && reason !== 'expired')) {
+      throw new OwnerError('owner.unexpected_reply', 'a transfer-closed for no transfer this owner opened');
+    }
+    delete paired.transfer;
+    if (reason === 'completed') {
+      const i = this.devices.indexOf(paired);
+      if (i >= 0) this.devices.splice(i, 1);
+    }
+    return { kind: 'transfer-closed', reason };
   }
 
   /** Changes the device's policy (partial update); resolves to the complete policy now in force. */

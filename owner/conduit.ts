@@ -237,6 +237,11 @@ export class OwnerConduit {
 
   /** An envelope the device pushed (relayed support message or close); kept in `inbox`. */
   async receive(paired: PairedDevice, packed: string): Promise<RelayedSupport> {
+    return this.relayed(await this.unpackPush(paired, packed));
+  }
+
+  /** Unpacks an envelope the device pushed: authcrypt from the device's pairwise DID, not seen before. */
+  async unpackPush(paired: PairedDevice, packed: string): Promise<PlaintextMessage> {
     let msg: PlaintextMessage;
     try {
       const r = await unpack(packed, { resolver: this.o.resolver, secrets: this.secretsOf(paired), replayGuard: this.replay, now: this.seconds() });
@@ -246,6 +251,11 @@ export class OwnerConduit {
       if (e instanceof OwnerError) throw e;
       throw new OwnerError('owner.unreadable_reply', `the device message does not unpack${isSsiotError(e) ? ` (${e.code})` : ''}`, { cause: e });
     }
+    return msg;
+  }
+
+  /** A relayed support message or close (already unpacked); kept in `inbox`. */
+  relayed(msg: PlaintextMessage): RelayedSupport {
     let relayed: RelayedSupport;
     try {
       if (msg.type === SUPPORT_MESSAGE_TYPE) {

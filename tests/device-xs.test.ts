@@ -118,6 +118,7 @@ describe('device agent inside XS', () => {
 
   it('the audit log the owner reads shows policy changes, the authorization, diagnostics, support and firmware, in order', () => {
     expect(events()).toEqual([
+      'pairing.paired',
       'policy.set',
       'service-auth.granted',
       'service-auth.diagnostics',
@@ -134,10 +135,11 @@ describe('device agent inside XS', () => {
       'firmware.rebooting',
       'firmware.installed',
     ]);
-    expect(r.audit[0].detail).toBe('share=diagnostics;firmware=never');
-    expect(r.audit[2].detail).toBe(`shared=diagnostics;withheld=usage-counters;${r.serviceAuth.credentialId}`);
-    expect(r.audit[4].detail).toBe(`${SERVICE_AUTH_PROBLEM.revoked} ${r.serviceAuth.credentialId}`);
-    expect(r.audit[5].detail).toBe('model,firmware');
+    expect(r.audit[0].detail).toBe('new');
+    expect(r.audit[1].detail).toBe('share=diagnostics;firmware=never');
+    expect(r.audit[3].detail).toBe(`shared=diagnostics;withheld=usage-counters;${r.serviceAuth.credentialId}`);
+    expect(r.audit[5].detail).toBe(`${SERVICE_AUTH_PROBLEM.revoked} ${r.serviceAuth.credentialId}`);
+    expect(r.audit[6].detail).toBe('model,firmware');
   });
 
   it('every device crank ran in XS and was metered', () => {

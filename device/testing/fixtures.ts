@@ -50,9 +50,9 @@ export interface TestDevice {
 }
 
 /** Boots a fresh device and runs the factory station on it. */
-export async function manufacturedDevice(network: MemoryNetwork, mfr: TestManufacturer, serial = 'SN-0001'): Promise<TestDevice> {
+export async function manufacturedDevice(network: MemoryNetwork, mfr: TestManufacturer, serial = 'SN-0001', options: Partial<DeviceAgentOptions> = {}): Promise<TestDevice> {
   const host = new MemoryDeviceHost({ network, endpoint: `memory://${serial}`, now: T0 });
-  const agent = await DeviceAgent.boot(host, agentOptions(serial));
+  const agent = await DeviceAgent.boot(host, { ...agentOptions(serial), ...options });
   const certificate = await issueDeviceCertificate(agent.certificateRequest(), { signer: mfr.signer, log: mfr.log, now: new Date(T0) });
   const label = await agent.installCertificate(certificate, mfr.log);
   const device: TestDevice = {
@@ -61,7 +61,7 @@ export async function manufacturedDevice(network: MemoryNetwork, mfr: TestManufa
     label,
     async reboot() {
       host.reboot();
-      device.agent = await DeviceAgent.boot(host, agentOptions(serial));
+      device.agent = await DeviceAgent.boot(host, { ...agentOptions(serial), ...options });
       return device.agent;
     },
   };
