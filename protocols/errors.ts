@@ -127,3 +127,31 @@ export class ProtocolError extends SsiotError {
     if (options && options.field !== undefined) this.field = options.field;
   }
 }
+
+/**
+ * The manufacturer's MQTT broker and the device's broker token
+ * (`broker.*`, protocols/didcomm/transports/mqtt-auth.ts, manufacturer/broker):
+ * invalid_token, bad_signature, wrong_audience, expired, not_yet_valid,
+ * replayed, unknown_device, username_mismatch, client_id_mismatch,
+ * not_authorized, invalid_argument. A refused CONNECT answers only
+ * "not authorized"; the code is for the broker's log and its counters.
+ */
+export class BrokerError extends SsiotError {
+  constructor(code: `broker.${string}`, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'BrokerError';
+  }
+}
+
+/**
+ * The manufacturer service's identity (`identity.*`, manufacturer/identity):
+ * master key sources (missing, invalid, key_file_permissions), wrong master
+ * key, the wallet and the stored DID log disagreeing, refused rotations.
+ * Messages never contain key material, not even a prefix of it.
+ */
+export class IdentityError extends SsiotError {
+  constructor(code: `identity.${string}`, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'IdentityError';
+  }
+}
