@@ -61,6 +61,8 @@ import { checkOwnershipPresentation, type OwnershipCheckResult } from './ownersh
 import { publicKeyFromDidKey } from '../protocols/did/key.ts';
 import { buildFirmwareAnnounce, FIRMWARE_PROGRESS_TYPE, FIRMWARE_STATUS_TYPE, validateFirmwareProgress, validateFirmwareStatus } from '../protocols/messages/firmware.ts';
 import { verifyStatusReport, type StatusReportMessage } from '../device/updater/report.ts';
+import { buildDiagnosticsRequest, DIAGNOSTICS_RESPONSE_TYPE, validateDiagnosticsResponse, type ServiceScope } from '../protocols/messages/service-auth.ts';
+import type { JwkSecret } from '../protocols/did/types.ts';
 
 /** Goal code of the invitation a manufacturer hands out through an introduction. */
 export const OWNER_RELATIONSHIP_GOAL_CODE = 'ssiot.owner-relationship';
@@ -78,6 +80,38 @@ export interface ManufacturerAgentOptions {
   approveIntroduction?(proposal: PlaintextMessage): boolean | Promise<boolean>;
   /** Status-list lookups for imprints in proofs of ownership (default: status not checked). */
   checkStatus?: StatusCheckSettings;
+  /** The agent's DIDComm DID and its secrets, kept by a service across restarts (default: a new did:peer:2 on `endpoint`). */
+  identity?: AgentIdentity;
+  /**
+   * A second DID for owners (invitations handed out through introductions,
+   * proofs of ownership, pings), e.g. on an HTTP endpoint while devices use
+   * the broker. Default: the same DID as `identity`.
+   */
+  ownerIdentity?: AgentIdentity;
+  /** Called after every change of the agent's state (`snapshot()` to persist it). */
+  onChange?(): void | Promise<void>;
+  /** Called with every verified firmware status report (the release service records it). */
+  onFirmwareStatus?(device: string, report: StatusReportMessage): void | Promise<void>;
+}
+
+/** A DIDComm identity of the agent: its DID and the DID's secrets (JWK). */
+export interface AgentIdentity {
+  did: string;
+  secrets: JwkSecret[];
+}
+
+/** What `snapshot()` returns and `restore()` takes: the agent's relationships and threads (JSON-safe). */
+export interface ManufacturerAgentState {
+  introductions: IntroductionRecord[];
+  relationships: [string, string][];
+  challenges: [string, string][];
+  supportThreads: ManufacturerSupportThread[];
+}
+
+/** A new agent identity: a did:peer:2 whose DIDComm service is `endpoint`. */
+export function generateAgentIdentity(endpoint: string): AgentIdentity {
+  const me = generateDidPeer2({ serviceUri: endpoint });
+  return { did: me.did, secrets: me.secrets as JwkSecret[] };
 }
 
 /** One introduction as the manufacturer saw it, by the proposal's thread id. */
@@ -100,8 +134,12 @@ export interface ManufacturerSupportThread {
 }
 
 export class ManufacturerAgent {
-  /** The manufacturer's DIDComm DID (did:peer:2 with its endpoint). */
+  /** The manufacturer's DIDComm DID (did:peer:2 with its endpoint): devices talk to it. */
   readonly did: string;
+  /** The DID owners talk to (= did unless ownerIdentity was given). */
+  readonly ownerDid: string;
+  readonly identity: AgentIdentity;
+  readonly ownerIdentity: AgentIdentity;
   private readonly secrets: SecretsResolver;
   private readonly replay = createReplayGuard({ maxEntries: 1024 });
   readonly introductions = new Map<string, IntroductionRecord>();
@@ -116,13 +154,40 @@ export class ManufacturerAgent {
   readonly firmwareReports: { device: string; report: StatusReportMessage }[] = [];
   /** Firmware progress answers that arrived as messages (transports without an immediate reply), newest last. */
   readonly firmwareProgress: { device: string; sequence: number; status: string }[] = [];
+  /** Diagnostics answers that arrived as messages (transports without an immediate reply), newest last. */
+  readonly diagnostics: { device: string; thid?: string; body: Record<string, unknown> }[] = [];
   /** Why the last inbound message was refused, by code. */
   lastRefusal: string | undefined;
 
   constructor(private readonly o: ManufacturerAgentOptions) {
-    const me = generateDidPeer2({ serviceUri: o.endpoint });
-    this.did = me.did;
-    this.secrets = createSecretsResolver(me.secrets.map((s) => parseSecret(s)));
+    this.identity = o.identity ?? generateAgentIdentity(o.endpoint);
+    this.ownerIdentity = o.ownerIdentity ?? this.identity;
+    this.did = this.identity.did;
+    this.ownerDid = this.ownerIdentity.did;
+    const all = this.ownerDid === this.did ? this.identity.secrets : [...this.identity.secrets, ...this.ownerIdentity.secrets];
+    this.secrets = createSecretsResolver(all.map((s) => parseSecret(s)));
+  }
+
+  /** The agent's relationships and threads, to persist (proofs and firmware lists are not part of it). */
+  snapshot(): ManufacturerAgentState {
+    return {
+      introductions: [...this.introductions.values()],
+      relationships: [...this.relationships],
+      challenges: [...this.challenges],
+      supportThreads: [...this.supportThreads.values()],
+    };
+  }
+
+  /** Takes back a snapshot (at start, before any message is handled). */
+  restore(state: ManufacturerAgentState): void {
+    for (const r of state.introductions) this.introductions.set(r.thid, r);
+    for (const [k, v] of state.relationships) this.relationships.set(k, v);
+    for (const [k, v] of state.challenges) this.challenges.set(k, v);
+    for (const t of state.supportThreads) this.supportThreads.set(t.id, t);
+  }
+
+  private async changed(): Promise<void> {
+    await this.o.onChange?.();
   }
 
   private now(): number {
@@ -132,6 +197,7 @@ export class ManufacturerAgent {
   /** Handles one inbound envelope (authcrypt only); resolves to the packed reply, if any. */
   async receive(packed: string): Promise<string | undefined> {
     let msg: PlaintextMessage;
+    let me: string;
     try {
       const r = await unpack(packed, { resolver: this.o.resolver, secrets: this.secrets, replayGuard: this.replay, now: Math.floor(this.now() / 1000) });
       if (!r.metadata.authenticated || !r.message.from) {
@@ -139,23 +205,27 @@ export class ManufacturerAgent {
         return undefined;
       }
       msg = r.message;
+      // which of the agent's DIDs the sender wrote to: the reply comes from it
+      const to = (r.metadata.encrypted_to_kids ?? [])[0]?.split('#')[0];
+      me = to === this.ownerDid ? this.ownerDid : this.did;
     } catch (e) {
       this.lastRefusal = isSsiotError(e) ? e.code : 'manufacturer.unreadable';
       return undefined;
     }
     let reply: PlaintextMessage | undefined;
     try {
-      reply = await this.handle(msg);
+      reply = await this.handle(msg, me);
     } catch (e) {
       // a message that does not validate gets a problem report (the sender is authenticated)
       this.lastRefusal = isSsiotError(e) ? e.code : 'manufacturer.failed';
-      reply = this.problem(msg, 'e.p.msg.invalid');
+      reply = this.problem(msg, 'e.p.msg.invalid', me);
     }
+    await this.changed();
     if (!reply) return undefined;
-    return (await packEncrypted(reply, { to: msg.from as string, from: this.did, resolver: this.o.resolver, secrets: this.secrets })).packed;
+    return (await packEncrypted(reply, { to: msg.from as string, from: me, resolver: this.o.resolver, secrets: this.secrets })).packed;
   }
 
-  private async handle(msg: PlaintextMessage): Promise<PlaintextMessage | undefined> {
+  private async handle(msg: PlaintextMessage, me: string): Promise<PlaintextMessage | undefined> {
     const from = msg.from as string;
     switch (msg.type) {
       case INTRODUCE_PROPOSAL_TYPE:
@@ -172,17 +242,17 @@ export class ManufacturerAgent {
         return undefined;
       }
       case PING_TYPE:
-        return this.onPing(msg);
+        return this.onPing(msg, me);
       case PROPOSE_PRESENTATION_TYPE: {
         validateProposePresentation(msg);
-        if (msg.body.goal_code !== OWNERSHIP_GOAL_CODE) return this.problem(msg, 'e.p.msg.unsupported-goal');
+        if (msg.body.goal_code !== OWNERSHIP_GOAL_CODE) return this.problem(msg, 'e.p.msg.unsupported-goal', me);
         const challenge = base64urlEncode(getCrypto().randomBytes(18));
         const thid = msg.thid ?? msg.id;
         this.challenges.set(thid, challenge);
-        return buildRequestPresentation({ from: this.did, to: [from], thid, challenge, domain: this.did, goalCode: OWNERSHIP_GOAL_CODE });
+        return buildRequestPresentation({ from: me, to: [from], thid, challenge, domain: me, goalCode: OWNERSHIP_GOAL_CODE });
       }
       case PRESENTATION_TYPE:
-        return this.onPresentation(msg);
+        return this.onPresentation(msg, me);
       case OPEN_THREAD_TYPE:
         return this.onOpenThread(msg);
       case SUPPORT_CONTEXT_TYPE: {
@@ -218,10 +288,15 @@ export class ManufacturerAgent {
         // the report is signed by the device's did:key (the certificate subject); the DIDComm sender is its link DID
         const report = await verifyStatusReport(validateFirmwareStatus(msg).body.report, (kid) => publicKeyFromDidKey(kid.split('#')[0]));
         this.firmwareReports.push({ device: from, report });
+        await this.o.onFirmwareStatus?.(from, report);
         return undefined;
       }
+      case DIAGNOSTICS_RESPONSE_TYPE:
+        // over a broker the device's answer to requestDiagnostics arrives as a message of its own
+        this.diagnostics.push({ device: from, thid: msg.thid, body: validateDiagnosticsResponse(msg).body as Record<string, unknown> });
+        return undefined;
       default:
-        return this.problem(msg, 'e.p.msg.unsupported');
+        return this.problem(msg, 'e.p.msg.unsupported', me);
     }
   }
 
@@ -232,7 +307,7 @@ export class ManufacturerAgent {
     let invitation: PlaintextMessage | undefined;
     // only the party asked to be the inviter puts an invitation in its approval
     if (approve && msg.body.inviter === true) {
-      invitation = createInvitation({ from: this.did, goalCode: OWNER_RELATIONSHIP_GOAL_CODE, accept: ['didcomm/v2'] });
+      invitation = createInvitation({ from: this.ownerDid, goalCode: OWNER_RELATIONSHIP_GOAL_CODE, accept: ['didcomm/v2'] });
       rec.invitationId = invitation.id;
     }
     this.introductions.set(rec.thid, rec);
@@ -240,33 +315,33 @@ export class ManufacturerAgent {
   }
 
   /** A trust-ping on an invitation's thread (pthid) from an introduction that went through forms the relationship. */
-  private onPing(msg: PlaintextMessage): PlaintextMessage | undefined {
+  private onPing(msg: PlaintextMessage, me: string): PlaintextMessage | undefined {
     const from = msg.from as string;
     if (msg.pthid !== undefined) {
       const intro = [...this.introductions.values()].find((r) => r.invitationId === msg.pthid);
-      if (!intro || intro.status !== 'done') return this.problem(msg, 'e.p.trust.unknown-invitation');
+      if (!intro || intro.status !== 'done') return this.problem(msg, 'e.p.trust.unknown-invitation', me);
       this.relationships.set(from, msg.pthid);
     }
     if (!responseRequested(msg)) return undefined;
-    return { id: newMessageId(), type: PING_RESPONSE_TYPE, from: this.did, to: [from], thid: msg.id, body: {} };
+    return { id: newMessageId(), type: PING_RESPONSE_TYPE, from: me, to: [from], thid: msg.id, body: {} };
   }
 
-  private async onPresentation(msg: PlaintextMessage): Promise<PlaintextMessage> {
+  private async onPresentation(msg: PlaintextMessage, me: string): Promise<PlaintextMessage> {
     validatePresentation(msg);
     const thid = msg.thid as string;
     const challenge = this.challenges.get(thid);
-    if (challenge === undefined) return this.problem(msg, 'e.p.req.unknown-thread');
+    if (challenge === undefined) return this.problem(msg, 'e.p.req.unknown-thread', me);
     this.challenges.delete(thid);
     const result = await checkOwnershipPresentation(presentedVp(msg), {
       resolver: this.o.resolver,
       manufacturerDid: this.o.manufacturerDid,
       challenge,
-      domain: this.did,
+      domain: me,
       now: new Date(this.now()),
       checkStatus: this.o.checkStatus,
     });
     this.proofs.push(result);
-    return buildPresentationAck({ from: this.did, to: [msg.from as string], thid, ack: msg.id, verified: result.verified, checks: result.checks, errors: result.errors });
+    return buildPresentationAck({ from: me, to: [msg.from as string], thid, ack: msg.id, verified: result.verified, checks: result.checks, errors: result.errors });
   }
 
   private onOpenThread(msg: PlaintextMessage): PlaintextMessage {
@@ -306,6 +381,23 @@ export class ManufacturerAgent {
    */
   async announceFirmware(device: string, release: { envelope: string; log: unknown[] }): Promise<PlaintextMessage | undefined> {
     const m = buildFirmwareAnnounce({ from: this.did, to: [device], envelope: release.envelope, log: release.log, createdTime: Math.floor(this.now() / 1000) });
+    return this.sendToDevice(device, m);
+  }
+
+  /**
+   * Remote diagnostics under a service authorization the owner issued to
+   * this agent's DID (`credential`, the ServiceAuthorization VC): sent to the
+   * device's link DID. Resolves to the device's authenticated answer
+   * (diagnostics-response or problem report) when the transport replies at
+   * once; over a broker it arrives later in `diagnostics` (or as a problem report).
+   */
+  async requestDiagnostics(device: string, scope: ServiceScope[], credential: Record<string, unknown>): Promise<PlaintextMessage | undefined> {
+    const m = buildDiagnosticsRequest({ from: this.did, to: [device], scope, credential, createdTime: Math.floor(this.now() / 1000) });
+    return this.sendToDevice(device, m);
+  }
+
+  /** Packs `m` to a device DID, sends it, and unpacks the immediate answer if the transport gives one. */
+  private async sendToDevice(device: string, m: PlaintextMessage): Promise<PlaintextMessage | undefined> {
     const out = await packEncrypted(m, { to: device, from: this.did, resolver: this.o.resolver, secrets: this.secrets });
     const endpoint = out.serviceMetadata?.serviceEndpoint;
     if (!endpoint) throw new SsiotError('manufacturer.no_endpoint', 'the device DID has no DIDComm endpoint');
@@ -316,8 +408,8 @@ export class ManufacturerAgent {
     return r.message;
   }
 
-  private problem(msg: PlaintextMessage, code: string): PlaintextMessage {
-    const p = createProblemReport({ code, pthid: msg.thid ?? msg.id, ack: msg.id, from: this.did, to: msg.from ? [msg.from] : undefined });
+  private problem(msg: PlaintextMessage, code: string, me: string = this.did): PlaintextMessage {
+    const p = createProblemReport({ code, pthid: msg.thid ?? msg.id, ack: msg.id, from: me, to: msg.from ? [msg.from] : undefined });
     return { ...p, thid: msg.thid ?? msg.id };
   }
 }
