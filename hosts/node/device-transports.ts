@@ -25,8 +25,6 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { MEDIA_TYPE_ENCRYPTED } from '../../protocols/didcomm/message.ts';
-import { DEFAULT_MAX_RECEIVE_BYTES } from '../../protocols/didcomm/transports/limits.ts';
-import { DIDCOMM_MEDIA_TYPES, parseContentType } from '../../protocols/didcomm/transports/media-type.ts';
 import { inboxTopic } from '../../protocols/didcomm/transports/mqtt-topics.ts';
 import { uriScheme } from '../../protocols/didcomm/transports/types.ts';
 import { base64urlDecode } from '../../protocols/encoding/base64url.ts';
@@ -34,6 +32,7 @@ import { utf8Decode } from '../../protocols/encoding/bytes.ts';
 import { DidcommError } from '../../protocols/errors.ts';
 import type { DeviceTransport, InboundHandler } from '../../device/host.ts';
 import type { MqttTransport } from './transports/mqtt.ts';
+import { didcommReplyRoutes } from './transports/http.ts';
 
 /** Who an envelope is from and to, as its cleartext JWE headers say (DIDs, without fragments). */
 export interface EnvelopeParties {
@@ -82,25 +81,9 @@ export class LocalHttpTransport implements DeviceTransport {
   /** Starts listening (before the agent boots: the endpoint goes into the device's DIDs). */
   static async listen(o: LocalHttpOptions = {}): Promise<LocalHttpTransport> {
     const path = o.path ?? '/didcomm';
-    const limit = o.maxReceiveBytes ?? DEFAULT_MAX_RECEIVE_BYTES;
     const app = Fastify({ logger: false });
     let self: LocalHttpTransport | undefined;
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser([...DIDCOMM_MEDIA_TYPES], { parseAs: 'string', bodyLimit: limit }, (_req, body, done) => done(null, body));
-    app.post(path, { bodyLimit: limit }, async (req, reply) => {
-      if (!parseContentType(req.headers['content-type']) || typeof req.body !== 'string') return reply.code(415).send();
-      if (req.body.length === 0) return reply.code(400).send();
-      const handler = self?.handler;
-      if (!handler) return reply.code(503).header('retry-after', '1').send();
-      let answer: string | undefined;
-      try {
-        answer = await handler(req.body);
-      } catch {
-        return reply.code(500).send();
-      }
-      if (answer === undefined) return reply.code(202).send();
-      return reply.code(200).header('content-type', MEDIA_TYPE_ENCRYPTED).send(answer);
-    });
+    await app.register(didcommReplyRoutes, { path, maxReceiveBytes: o.maxReceiveBytes, handler: () => self?.handler });
     const host = o.host ?? '127.0.0.1';
     await app.listen({ host, port: o.port ?? 0 });
     const port = (app.server.address() as { port: number }).port;

@@ -73,6 +73,45 @@ export const didcommHttpRoutes: FastifyPluginAsync<DidcommHttpRouteOptions> = as
   });
 };
 
+export interface DidcommReplyRouteOptions {
+  /** Route path (default `/didcomm`). */
+  path?: string;
+  maxReceiveBytes?: number;
+  /** Handles one envelope; its result (a packed reply) is the HTTP response body. Undefined while not ready (503). */
+  handler(): ((packed: string) => Promise<string | undefined>) | undefined;
+}
+
+/**
+ * DIDComm over HTTP with the answer in the HTTP response: for parties that
+ * have no endpoint of their own (a phone talking to a device's local
+ * endpoint or to the manufacturer's owner endpoint). Choice: this departs
+ * from the spec's "responses don't flow back in the web server's HTTP
+ * response" the way its `return_route` extension allows: 200 with the
+ * reply envelope, 202 when there is none; 415 for other media types, 413
+ * above the limit, 503 while no handler is installed. Register it in its
+ * own encapsulation context (it removes the JSON parser there).
+ */
+export const didcommReplyRoutes: FastifyPluginAsync<DidcommReplyRouteOptions> = async (app, o) => {
+  const path = o.path ?? '/didcomm';
+  const limit = o.maxReceiveBytes ?? DEFAULT_MAX_RECEIVE_BYTES;
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser([...DIDCOMM_MEDIA_TYPES], { parseAs: 'string', bodyLimit: limit }, (_req, body, done) => done(null, body));
+  app.post(path, { bodyLimit: limit }, async (req, reply) => {
+    if (!parseContentType(req.headers['content-type']) || typeof req.body !== 'string') return reply.code(415).send();
+    if (req.body.length === 0) return reply.code(400).send();
+    const handler = o.handler();
+    if (!handler) return reply.code(503).header('retry-after', '1').send();
+    let answer: string | undefined;
+    try {
+      answer = await handler(req.body);
+    } catch {
+      return reply.code(500).send();
+    }
+    if (answer === undefined) return reply.code(202).send();
+    return reply.code(200).header('content-type', MEDIA_TYPE_ENCRYPTED).send(answer);
+  });
+};
+
 export interface HttpTransportOptions {
   /** Listen address (default 127.0.0.1) and port (default 0: any free port). Omit `listen` for a send-only client. */
   listen?: { host?: string; port?: number; path?: string; publicUrl?: string };
