@@ -47,7 +47,7 @@ import { createProblemReport, PROBLEM } from '../protocols/messages/report-probl
 import { DeviceError } from './errors.ts';
 import type { DeviceHost, LabelOutput } from './host.ts';
 import { buildStatusListCredential, isRevoked, revokeStatusIndex } from './imprint.ts';
-import { ensureIdentity, installCertificate, loadPairing, pairingSecrets, RECORD, type DeviceIdentity, type HardwareInfo } from './manufacture.ts';
+import { DEVICE_KEY_KID, ensureIdentity, installCertificate, loadPairing, pairingSecrets, RECORD, type DeviceIdentity, type HardwareInfo } from './manufacture.ts';
 import { DEVICE_PAIRING_TYPES, DEVICE_PROBLEMS, ISSUED, PairingResponder, RELATIONSHIP, type RelationshipRecord } from './pairing.ts';
 import { DeviceStateStore, windowOpen, type DeviceState, type OwnerRecord } from './state.ts';
 import { getRecord, openDeviceWallet } from './store.ts';
@@ -56,7 +56,8 @@ import { serviceAuthFeature } from './service-auth.ts';
 import { introduceFeature } from './introduce.ts';
 import { supportFeature } from './support.ts';
 import { DeviceFirmware, type FirmwareOptions } from './firmware.ts';
-import { setManufacturerContact, type ManufacturerContact } from './manufacturer-link.ts';
+import { manufacturerContact, setManufacturerContact, type ManufacturerContact } from './manufacturer-link.ts';
+import { createBrokerToken } from '../protocols/didcomm/transports/mqtt-auth.ts';
 
 /** Feature modules every device agent installs (add yours here or pass DeviceAgentOptions.features). */
 export const BUILTIN_FEATURES: readonly DeviceFeature[] = [policyFeature, serviceAuthFeature, introduceFeature, supportFeature()];
@@ -222,6 +223,18 @@ export class DeviceAgent {
     await this.startPairing();
     this.host.showLabel(m.pairing.label);
     return m.pairing.label;
+  }
+
+  /**
+   * A token for the manufacturer's MQTT broker (the MQTT password; username
+   * = the device DID): signed by the device key, for the manufacturer
+   * agent's DID (`aud`), valid `ttlSeconds` from the device's clock. A new
+   * one for every connection: the broker refuses a token twice.
+   */
+  async brokerToken(ttlSeconds?: number): Promise<string> {
+    const contact = await manufacturerContact(this.wallet);
+    if (!contact) throw new DeviceError('device.no_manufacturer', 'no manufacturer contact is installed');
+    return createBrokerToken({ did: this.identity.did, sign: (bytes) => this.wallet.keys.sign(DEVICE_KEY_KID, bytes), audience: contact.did, now: this.host.now(), ttlSeconds });
   }
 
   /** The device certificate, once manufactured. */

@@ -7,6 +7,7 @@ import { DeviceAgent } from './agent.ts';
 import { keyCommitment } from '../protocols/messages/pairing-attestation.ts';
 import { loadPairing } from './manufacture.ts';
 import { manufacturerContact } from './manufacturer-link.ts';
+import { verifyBrokerToken } from '../protocols/didcomm/transports/mqtt-auth.ts';
 import { loadTrustedState } from './updater/trusted-state.ts';
 import { isPowerCut, MemoryDeviceHost, MemoryNetwork } from './testing/memory-host.ts';
 import { agentOptions, manufacturedDevice, T0, testManufacturer } from './testing/fixtures.ts';
@@ -36,8 +37,12 @@ describe('manufacture', () => {
     await expectCodeAsync(() => agent.installCertificate(certificate, mfr.log, { contact }), 'device.invalid_contact');
     expect(agent.state.lifecycle).toBe('factory');
     expect(await manufacturerContact(agent.wallet)).toBeUndefined();
+    await expectCodeAsync(() => agent.brokerToken(), 'device.no_manufacturer');
     await agent.installCertificate(certificate, mfr.log, { contact: { ...contact, publicDid: mfr.did, name: 'Grinders Inc.' } });
     expect((await manufacturerContact(agent.wallet))?.name).toBe('Grinders Inc.');
+    // its broker token: signed by the device key, for the manufacturer agent's DID
+    const claims = verifyBrokerToken(await agent.brokerToken(), { audience: contact.did, now: host.now() });
+    expect(claims.iss).toBe(agent.identity.did);
     // kept across a factory reset
     await host.pressFactoryReset();
     expect((await manufacturerContact(agent.wallet))?.publicDid).toBe(mfr.did);

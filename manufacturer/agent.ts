@@ -91,7 +91,7 @@ export interface ManufacturerAgentOptions {
   /** Called after every change of the agent's state (`snapshot()` to persist it). */
   onChange?(): void | Promise<void>;
   /** Called with every verified firmware status report (the release service records it). */
-  onFirmwareStatus?(device: string, report: StatusReportMessage): void | Promise<void>;
+  onFirmwareStatus?(device: string, report: StatusReportMessage, jws: string): void | Promise<void>;
 }
 
 /** A DIDComm identity of the agent: its DID and the DID's secrets (JWK). */
@@ -286,9 +286,10 @@ export class ManufacturerAgent {
       }
       case FIRMWARE_STATUS_TYPE: {
         // the report is signed by the device's did:key (the certificate subject); the DIDComm sender is its link DID
-        const report = await verifyStatusReport(validateFirmwareStatus(msg).body.report, (kid) => publicKeyFromDidKey(kid.split('#')[0]));
+        const jws = validateFirmwareStatus(msg).body.report;
+        const report = await verifyStatusReport(jws, (kid) => publicKeyFromDidKey(kid.split('#')[0]));
         this.firmwareReports.push({ device: from, report });
-        await this.o.onFirmwareStatus?.(from, report);
+        await this.o.onFirmwareStatus?.(from, report, jws);
         return undefined;
       }
       case DIAGNOSTICS_RESPONSE_TYPE:

@@ -60,6 +60,13 @@ export interface MqttTransportOptions {
   maxQueued?: number;
   username?: string;
   password?: string;
+  /**
+   * A fresh password for every connection, reconnects included (a device's
+   * broker token, which the broker refuses twice: manufacturer/broker).
+   * The first connect waits for it; after a disconnect the next one is made
+   * at once, ready for the reconnect after the backoff delay.
+   */
+  credentials?: () => Promise<string>;
   /** Other names of our broker that may appear in endpoint URIs (`mqtt://host:port`). */
   brokerAliases?: string[];
 }
@@ -148,6 +155,7 @@ export class MqttTransport implements MessageTransport {
     };
     if (o.username !== undefined) options.username = o.username;
     if (o.password !== undefined) options.password = o.password;
+    if (o.credentials) options.manualConnect = true;
     if (version === 5) {
       options.properties = {
         sessionExpiryInterval: o.persistentSession === false ? 0 : (o.sessionExpirySeconds ?? 7 * 24 * 3600),
@@ -156,6 +164,7 @@ export class MqttTransport implements MessageTransport {
       };
     }
     this.client = mqtt.connect(o.url, options);
+    if (o.credentials) this.refreshCredentials(() => this.client.connect());
     this.client.handleMessage = (packet, done) => {
       try {
         this.onPublish(packet);
@@ -185,11 +194,23 @@ export class MqttTransport implements MessageTransport {
     this.client.on('close', () => {
       this.ready = false;
       if (this.closing) return;
+      if (this.o.credentials) this.refreshCredentials();
       this.emit({ kind: 'reconnect-scheduled', attempt: this.attempt + 1, delayMs: this.client.options.reconnectPeriod ?? 0 });
     });
     this.client.on('offline', () => this.emit({ kind: 'offline' }));
     // an 'error' event without a listener would crash the process
     this.client.on('error', (e) => this.emit({ kind: 'error', code: (e as { code?: string | number }).code !== undefined ? String((e as { code?: unknown }).code) : 'mqtt.error' }));
+  }
+
+  /** Makes the next connection's password (a failure is an error event; the old one is tried and refused). */
+  private refreshCredentials(then?: () => void): void {
+    (this.o.credentials as () => Promise<string>)().then(
+      (password) => {
+        this.client.options.password = password;
+        if (!this.closing) then?.();
+      },
+      () => this.emit({ kind: 'error', code: 'mqtt.credentials_failed' }),
+    );
   }
 
   /** Connect and wait for the first CONNACK; `didcomm.transport_failed` after connectTimeoutMs (the client is closed). */
