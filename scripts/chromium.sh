@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Headless Chromium for the browser tests (tests/manufacturer-console.test.ts).
+#
+#   scripts/chromium.sh          -> prints the executable's path on stdout
+#
+# Installs the Debian package `chromium` when no Chromium is found
+# (apt-get update, then apt-get install -y, non-interactively: works as root
+# on a fresh machine with CI=true and no stdin). Idempotent: when Chromium is
+# already there it only prints its path. $SSIOT_CHROMIUM, when set to an
+# executable, is used as is (a Chromium installed some other way).
+# Exit status: 0 ok (path printed), 3 Chromium unavailable (cannot install;
+# the reason is on stderr).
+set -euo pipefail
+
+log() { echo "chromium.sh: $*" >&2; }
+
+find_binary() {
+  local b
+  for b in "${SSIOT_CHROMIUM:-}" /usr/bin/chromium /usr/lib/chromium/chromium "$(command -v chromium 2>/dev/null || true)" \
+    "$(command -v chromium-browser 2>/dev/null || true)"; do
+    if [ -n "$b" ] && [ -x "$b" ]; then echo "$b"; return 0; fi
+  done
+  return 1
+}
+
+if find_binary; then exit 0; fi
+
+if [ "$(id -u)" != "0" ]; then
+  log "Chromium is not installed and this is not root: cannot apt-get install it (install the Debian package 'chromium', or set SSIOT_CHROMIUM)"
+  exit 3
+fi
+if ! command -v apt-get >/dev/null; then
+  log "Chromium is not installed and apt-get is not available (not a Debian-based system?); set SSIOT_CHROMIUM"
+  exit 3
+fi
+
+log "installing the Debian package chromium (apt-get update && apt-get install -y chromium)"
+export DEBIAN_FRONTEND=noninteractive
+# the lock timeout waits for another apt run (a parallel test installing mosquitto) instead of failing
+if ! apt-get -o DPkg::Lock::Timeout=600 update -q </dev/null >&2; then
+  log "apt-get update failed (no network or no Debian mirror?)"
+  exit 3
+fi
+if ! apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends chromium </dev/null >&2; then
+  log "apt-get install chromium failed (see above)"
+  exit 3
+fi
+if ! find_binary; then
+  log "the chromium package installed but no executable was found"
+  exit 3
+fi
