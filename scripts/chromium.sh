@@ -34,14 +34,8 @@ if ! command -v apt-get >/dev/null; then
   exit 3
 fi
 
-log "installing the Debian package chromium (apt-get update && apt-get install -y chromium)"
-export DEBIAN_FRONTEND=noninteractive
-# the lock timeout waits for another apt run (a parallel test installing mosquitto) instead of failing
-if ! apt-get -o DPkg::Lock::Timeout=600 update -q </dev/null >&2; then
-  log "apt-get update failed (no network or no Debian mirror?)"
-  exit 3
-fi
-if ! apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends chromium </dev/null >&2; then
+log "installing the Debian package chromium"
+if ! bash "$(dirname "$0")/apt-install.sh" chromium; then
   log "apt-get install chromium failed (see above)"
   exit 3
 fi

@@ -47,19 +47,8 @@ install_mosquitto() {
     log "mosquitto is not installed and apt-get is not available (not a Debian-based system?)"
     exit 3
   fi
-  log "installing the Debian package mosquitto (apt-get update && apt-get install -y mosquitto)"
-  local guard=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    # keep the package's own service (0.0.0.0:1883) from starting
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-    chmod +x /usr/sbin/policy-rc.d
-    guard=/usr/sbin/policy-rc.d
-  fi
   local ok=1
-  export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get -o DPkg::Lock::Timeout=300 update -q </dev/null >&2; then ok=0; fi
-  if [ $ok = 1 ] && ! apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends mosquitto </dev/null >&2; then ok=0; fi
-  if [ -n "$guard" ]; then rm -f "$guard"; fi
+  bash "$(dirname "$0")/apt-install.sh" --no-start mosquitto || ok=0
   if [ $ok = 0 ] || ! find_binary >/dev/null; then
     log "apt-get could not install mosquitto (no network or no Debian mirror?); the MQTT tests against Mosquitto need it"
     exit 3

@@ -54,11 +54,8 @@ function install(): void {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     throw new Error('PostgreSQL server binaries not found and we are not root: install the Debian package `postgresql`');
   }
-  const env = { DEBIAN_FRONTEND: 'noninteractive' };
-  log('server binaries not found: apt-get install postgresql (once)');
-  const update = run('apt-get', ['update'], { env, timeoutMs: 300_000 });
-  if (update.status !== 0) throw new Error(`apt-get update failed (status ${update.status}): ${(update.stderr || String(update.error)).slice(-500)}`);
-  const inst = run('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql'], { env, timeoutMs: 600_000 });
+  log('server binaries not found: apt-get install postgresql (once; scripts/apt-install.sh serializes apt runs)');
+  const inst = run('bash', [join(import.meta.dirname, 'apt-install.sh'), 'postgresql'], { env: { DEBIAN_FRONTEND: 'noninteractive' }, timeoutMs: 1_500_000 });
   if (inst.status !== 0) throw new Error(`apt-get install postgresql failed (status ${inst.status}): ${(inst.stderr || String(inst.error)).slice(-500)}`);
 }
 
