@@ -157,7 +157,8 @@ export class DeviceLink implements DeviceTransport {
   /** Receives the device's inboxes on `mqtt` (connected to `brokerUrl`). */
   async attachMqtt(mqtt: MqttTransport, brokerUrl: string): Promise<void> {
     this.mqtt = mqtt;
-    for (const did of this.dids) await mqtt.addDid(did);
+    // inboxes the broker refuses (not registered for this device) are skipped, not fatal
+    for (const did of this.dids) await mqtt.addDid(did).catch(() => undefined);
     this.mqttOff = answerOverMqtt(mqtt, brokerUrl, (packed) => this.receive(packed));
   }
 
@@ -181,7 +182,9 @@ export class DeviceLink implements DeviceTransport {
     if (!this.handler) return undefined;
     const reply = await this.handler(packed);
     const sender = reply === undefined ? undefined : envelopeParties(reply).sender;
-    if (sender) await this.addDid(sender);
+    // best effort: a closed broker refuses inboxes it does not know (a pairwise DID for an owner);
+    // the reply still goes back on the transport the message came in on
+    if (sender) await this.addDid(sender).catch(() => undefined);
     return reply;
   }
 

@@ -98,6 +98,8 @@ export class ServiceAgent {
 
   static async start(o: ServiceAgentOptions): Promise<ServiceAgent> {
     o.db.exec('CREATE TABLE IF NOT EXISTS agent_state (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL)');
+    const save = o.db.prepare('INSERT INTO agent_state (id, state) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state');
+    let saved: string | undefined;
     const identity = await agentIdentity(o.wallet, 'device', o.brokerUrl);
     const ownerIdentity = await agentIdentity(o.wallet, 'owner', o.ownerEndpoint);
     let self: ServiceAgent | undefined;
@@ -110,7 +112,12 @@ export class ServiceAgent {
       now: o.now,
       approveIntroduction: o.approveIntroduction,
       send: (endpoint, packed) => (self as ServiceAgent).send(endpoint, packed),
-      onChange: () => void o.db.prepare('INSERT INTO agent_state (id, state) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state').run(JSON.stringify(agent.snapshot())),
+      onChange: () => {
+        const state = JSON.stringify(agent.snapshot());
+        if (state === saved) return; // most messages (pings, acks) change nothing
+        save.run(state);
+        saved = state;
+      },
       onFirmwareStatus: async (device, report, jws) => {
         const registered = o.registry.byAnyDid(device);
         if (registered) o.registry.recordFirmware(registered.did, { status: report.body.status, sequence: report.body.sequence });
@@ -118,7 +125,10 @@ export class ServiceAgent {
       },
     });
     const row = o.db.prepare('SELECT state FROM agent_state WHERE id = 1').get() as { state: string } | undefined;
-    if (row) agent.restore(JSON.parse(row.state) as ManufacturerAgentState);
+    if (row) {
+      agent.restore(JSON.parse(row.state) as ManufacturerAgentState);
+      saved = row.state;
+    }
     const broker = await o.beforeConnect?.([agent.did]);
     const mqtt = await MqttTransport.connect({
       url: o.brokerConnectUrl ?? o.brokerUrl,

@@ -282,11 +282,23 @@ export class MqttTransport implements MessageTransport {
   }
 
   /** Receive the inbox of another DID of ours (e.g. a new pairwise did:peer:2). */
+  /**
+   * Also receive the inbox of `did`. A broker that refuses the subscription
+   * (its ACL: a closed broker lets a device read only its registered DIDs)
+   * gets `didcomm.subscription_refused`, and the inbox is forgotten, so
+   * later reconnects do not ask for it again.
+   */
   async addDid(did: string): Promise<void> {
     const topic = inboxTopic(did);
     if (this.inboxes.has(topic)) return;
     this.inboxes.add(topic);
-    if (this.client.connected) await this.client.subscribeAsync(topic, { qos: 1 });
+    if (!this.client.connected) return;
+    try {
+      await this.client.subscribeAsync(topic, { qos: 1 });
+    } catch (e) {
+      this.inboxes.delete(topic);
+      throw new DidcommError('didcomm.subscription_refused', 'the broker refused the inbox subscription', { cause: e });
+    }
   }
 
   private onPublish(packet: IPublishPacket): void {
