@@ -10,8 +10,9 @@ import { didcommCommands } from './didcomm.ts';
 import { vcCommands } from './vc.ts';
 import { walletCommands } from './wallet.ts';
 import { trustCommands } from './trust.ts';
+import { manufacturerCommands } from './manufacturer.ts';
 
-export const commands: Command[] = [...didCommands, ...didcommCommands, ...vcCommands, ...firmwareCommands, ...walletCommands, ...trustCommands];
+export const commands: Command[] = [...didCommands, ...didcommCommands, ...vcCommands, ...firmwareCommands, ...walletCommands, ...trustCommands, ...manufacturerCommands];
 
 function findCommand(words: string[]): Command | undefined {
   let best: Command | undefined;
