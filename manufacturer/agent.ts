@@ -61,7 +61,20 @@ import { checkOwnershipPresentation, type OwnershipCheckResult } from './ownersh
 import { publicKeyFromDidKey } from '../protocols/did/key.ts';
 import { buildFirmwareAnnounce, FIRMWARE_PROGRESS_TYPE, FIRMWARE_STATUS_TYPE, validateFirmwareProgress, validateFirmwareStatus } from '../protocols/messages/firmware.ts';
 import { verifyStatusReport, type StatusReportMessage } from '../device/updater/report.ts';
-import { buildDiagnosticsRequest, DIAGNOSTICS_RESPONSE_TYPE, validateDiagnosticsResponse, type ServiceScope } from '../protocols/messages/service-auth.ts';
+import {
+  authorizationOf,
+  buildDiagnosticsRequest,
+  buildServiceAuthAck,
+  DIAGNOSTICS_RESPONSE_TYPE,
+  GRANT_TYPE,
+  REVOKE_TYPE,
+  SERVICE_AUTH_PROBLEM,
+  validateDiagnosticsResponse,
+  validateGrant,
+  validateRevoke,
+  type ServiceScope,
+} from '../protocols/messages/service-auth.ts';
+import { verifyCredential } from '../protocols/vc/verify.ts';
 import type { JwkSecret } from '../protocols/did/types.ts';
 
 /** Goal code of the invitation a manufacturer hands out through an introduction. */
@@ -90,6 +103,8 @@ export interface ManufacturerAgentOptions {
   ownerIdentity?: AgentIdentity;
   /** Called after every change of the agent's state (`snapshot()` to persist it). */
   onChange?(): void | Promise<void>;
+  /** Called with every proof of ownership checked (warranty registration keeps the verified ones). */
+  onOwnershipProof?(result: OwnershipCheckResult): void | Promise<void>;
   /** Called with every verified firmware status report (the release service records it). */
   onFirmwareStatus?(device: string, report: StatusReportMessage, jws: string): void | Promise<void>;
 }
@@ -100,12 +115,31 @@ export interface AgentIdentity {
   secrets: JwkSecret[];
 }
 
+/** A service authorization an owner handed to the manufacturer (the VC it presents to the device). */
+export interface HeldAuthorization {
+  id: string;
+  /** The device's did:key (credentialSubject.device). */
+  device: string;
+  /** The VC's issuer: the owner's pairwise DID with the device. */
+  owner: string;
+  /** The agent DID the VC names as its subject (diagnostics requests come from it). */
+  holder: string;
+  /** Who handed it over (the owner's DID in its relationship with the manufacturer). */
+  grantedBy: string;
+  scope: ServiceScope[];
+  validUntil: string;
+  credential: Record<string, unknown>;
+  /** The owner withdrew it (the device is told by the owner directly; this only stops its use). */
+  revoked: boolean;
+}
+
 /** What `snapshot()` returns and `restore()` takes: the agent's relationships and threads (JSON-safe). */
 export interface ManufacturerAgentState {
   introductions: IntroductionRecord[];
   relationships: [string, string][];
   challenges: [string, string][];
   supportThreads: ManufacturerSupportThread[];
+  authorizations?: HeldAuthorization[];
 }
 
 /** A new agent identity: a did:peer:2 whose DIDComm service is `endpoint`. */
@@ -154,6 +188,10 @@ export class ManufacturerAgent {
   readonly firmwareReports: { device: string; report: StatusReportMessage }[] = [];
   /** Firmware progress answers that arrived as messages (transports without an immediate reply), newest last. */
   readonly firmwareProgress: { device: string; sequence: number; status: string }[] = [];
+  /** Service authorizations owners handed over, by credential id. */
+  readonly authorizations = new Map<string, HeldAuthorization>();
+  /** Problem reports devices sent on threads the agent started (diagnostics refused, ...), newest last. */
+  readonly problems: { device: string; thid?: string; code: string }[] = [];
   /** Diagnostics answers that arrived as messages (transports without an immediate reply), newest last. */
   readonly diagnostics: { device: string; thid?: string; body: Record<string, unknown> }[] = [];
   /** Why the last inbound message was refused, by code. */
@@ -175,6 +213,7 @@ export class ManufacturerAgent {
       relationships: [...this.relationships],
       challenges: [...this.challenges],
       supportThreads: [...this.supportThreads.values()],
+      authorizations: [...this.authorizations.values()],
     };
   }
 
@@ -184,6 +223,7 @@ export class ManufacturerAgent {
     for (const [k, v] of state.relationships) this.relationships.set(k, v);
     for (const [k, v] of state.challenges) this.challenges.set(k, v);
     for (const t of state.supportThreads) this.supportThreads.set(t.id, t);
+    for (const a of state.authorizations ?? []) this.authorizations.set(a.id, a);
   }
 
   private async changed(): Promise<void> {
@@ -237,9 +277,20 @@ export class ManufacturerAgent {
         return undefined;
       }
       case PROBLEM_REPORT_TYPE: {
+        const code = parseProblemReport(msg).code;
         const rec = this.introductions.get(msg.pthid ?? msg.thid ?? '');
-        if (rec && rec.device === from && parseProblemReport(msg).code === INTRODUCTION_DECLINED) rec.status = 'declined-by-other';
+        if (rec && rec.device === from && code === INTRODUCTION_DECLINED) rec.status = 'declined-by-other';
+        else this.problems.push({ device: from, thid: msg.thid ?? msg.pthid, code });
         return undefined;
+      }
+      case GRANT_TYPE:
+        return this.onGrant(msg, me);
+      case REVOKE_TYPE: {
+        const id = validateRevoke(msg).body.credential_id;
+        const held = this.authorizations.get(id);
+        if (held && held.grantedBy !== from && held.owner !== from) return this.problem(msg, 'e.p.trust.not-owner', me);
+        if (held) held.revoked = true;
+        return buildServiceAuthAck({ from: me, to: [from], thid: msg.thid ?? msg.id, ack: msg.id, credentialId: id, state: 'revoked' });
       }
       case PING_TYPE:
         return this.onPing(msg, me);
@@ -301,6 +352,35 @@ export class ManufacturerAgent {
     }
   }
 
+  /**
+   * An owner hands over the ServiceAuthorization it issued to this agent
+   * (`grant`, owner → manufacturer; the device got the same VC from the
+   * owner). Kept when its proof verifies and its subject is one of this
+   * agent's DIDs; whether its issuer is the device's current owner only the
+   * device can tell, and it checks that on every diagnostics request.
+   */
+  private async onGrant(msg: PlaintextMessage, me: string): Promise<PlaintextMessage> {
+    validateGrant(msg);
+    const { credential, terms } = authorizationOf(msg);
+    const checked = await verifyCredential(credential, { resolver: this.o.resolver, now: new Date(this.now()) });
+    if (!checked.verified) return this.problem(msg, SERVICE_AUTH_PROBLEM.invalid, me);
+    if (terms.manufacturer !== this.did && terms.manufacturer !== this.ownerDid) return this.problem(msg, SERVICE_AUTH_PROBLEM.wrongHolder, me);
+    const existing = this.authorizations.get(terms.id);
+    if (existing?.revoked) return this.problem(msg, SERVICE_AUTH_PROBLEM.revoked, me);
+    this.authorizations.set(terms.id, {
+      id: terms.id,
+      device: terms.device,
+      owner: terms.owner,
+      holder: terms.manufacturer,
+      scope: terms.scope,
+      validUntil: terms.validUntil,
+      credential,
+      grantedBy: msg.from as string,
+      revoked: false,
+    });
+    return buildServiceAuthAck({ from: me, to: [msg.from as string], thid: msg.thid ?? msg.id, ack: msg.id, credentialId: terms.id, state: 'active' });
+  }
+
   private async onProposal(msg: PlaintextMessage): Promise<PlaintextMessage> {
     validateProposal(msg);
     const approve = await (this.o.approveIntroduction ?? (() => true))(msg);
@@ -342,6 +422,7 @@ export class ManufacturerAgent {
       checkStatus: this.o.checkStatus,
     });
     this.proofs.push(result);
+    await this.o.onOwnershipProof?.(result);
     return buildPresentationAck({ from: me, to: [msg.from as string], thid, ack: msg.id, verified: result.verified, checks: result.checks, errors: result.errors });
   }
 
@@ -393,13 +474,25 @@ export class ManufacturerAgent {
    * once; over a broker it arrives later in `diagnostics` (or as a problem report).
    */
   async requestDiagnostics(device: string, scope: ServiceScope[], credential: Record<string, unknown>): Promise<PlaintextMessage | undefined> {
-    const m = buildDiagnosticsRequest({ from: this.did, to: [device], scope, credential, createdTime: Math.floor(this.now() / 1000) });
-    return this.sendToDevice(device, m);
+    return (await this.sendDiagnosticsRequest(device, scope, credential)).reply;
+  }
+
+  /**
+   * As requestDiagnostics, with the request's thread id (an answer that
+   * arrives later lands in `diagnostics` or `problems` with it). The request
+   * comes from the agent DID the VC names as its subject (the device checks
+   * the requester is the holder).
+   */
+  async sendDiagnosticsRequest(device: string, scope: ServiceScope[], credential: Record<string, unknown>): Promise<{ thid: string; reply?: PlaintextMessage }> {
+    const subject = (credential.credentialSubject as { id?: unknown } | undefined)?.id;
+    const from = subject === this.ownerDid ? this.ownerDid : this.did;
+    const m = buildDiagnosticsRequest({ from, to: [device], scope, credential, createdTime: Math.floor(this.now() / 1000) });
+    return { thid: m.id, reply: await this.sendToDevice(device, m, from) };
   }
 
   /** Packs `m` to a device DID, sends it, and unpacks the immediate answer if the transport gives one. */
-  private async sendToDevice(device: string, m: PlaintextMessage): Promise<PlaintextMessage | undefined> {
-    const out = await packEncrypted(m, { to: device, from: this.did, resolver: this.o.resolver, secrets: this.secrets });
+  private async sendToDevice(device: string, m: PlaintextMessage, from: string = this.did): Promise<PlaintextMessage | undefined> {
+    const out = await packEncrypted(m, { to: device, from, resolver: this.o.resolver, secrets: this.secrets });
     const endpoint = out.serviceMetadata?.serviceEndpoint;
     if (!endpoint) throw new SsiotError('manufacturer.no_endpoint', 'the device DID has no DIDComm endpoint');
     const raw = await this.o.send(endpoint, out.packed);

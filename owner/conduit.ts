@@ -48,6 +48,8 @@ import {
   type Party,
 } from '../protocols/messages/support.ts';
 import { createPing, PING_RESPONSE_TYPE } from '../protocols/messages/trust-ping.ts';
+import { buildGrant, buildRevoke, SERVICE_AUTH_ACK_TYPE, validateServiceAuthAck } from '../protocols/messages/service-auth.ts';
+import type { VerifiableCredential } from '../protocols/vc/credential.ts';
 import { createPresentation, type VerifiablePresentation } from '../protocols/vc/presentation.ts';
 import { ed25519Signer } from '../protocols/vc/signer.ts';
 import { generateOwnerDid, OwnerError, type OwnerAgentOptions, type PairedDevice } from './agent.ts';
@@ -199,6 +201,36 @@ export class OwnerConduit {
     } catch (e) {
       throw new OwnerError('owner.invalid_response', 'the presentation ack is malformed', { cause: e });
     }
+  }
+
+  /**
+   * Hands the manufacturer the ServiceAuthorization this owner issued to it
+   * (grant over the relationship; the device got the same VC with
+   * OwnerAgent.grantServiceAuthorization): the manufacturer presents it with
+   * its diagnostics requests.
+   */
+  async shareServiceAuthorization(rel: ManufacturerRelationship, credential: VerifiableCredential): Promise<void> {
+    const id = String(credential.id);
+    const msg = buildGrant({ from: rel.myDid, to: [rel.theirDid], credential: credential as unknown as Record<string, unknown>, createdTime: this.seconds() });
+    const ack = await this.exchange(msg, rel.theirDid, this.relSecrets(rel), SERVICE_AUTH_ACK_TYPE, [rel.theirDid]);
+    this.checkAck(ack, id, 'active');
+  }
+
+  /** Tells the manufacturer an authorization is withdrawn (the device itself is told by OwnerAgent.revokeServiceAuthorization). */
+  async withdrawServiceAuthorization(rel: ManufacturerRelationship, credentialId: string): Promise<void> {
+    const msg = buildRevoke({ from: rel.myDid, to: [rel.theirDid], credentialId, createdTime: this.seconds() });
+    const ack = await this.exchange(msg, rel.theirDid, this.relSecrets(rel), SERVICE_AUTH_ACK_TYPE, [rel.theirDid]);
+    this.checkAck(ack, credentialId, 'revoked');
+  }
+
+  private checkAck(ack: PlaintextMessage, id: string, state: 'active' | 'revoked'): void {
+    let body;
+    try {
+      body = validateServiceAuthAck(ack).body;
+    } catch (e) {
+      throw new OwnerError('owner.invalid_response', 'the service-auth ack is malformed', { cause: e });
+    }
+    if (body.credential_id !== id || body.state !== state) throw new OwnerError('owner.invalid_response', 'the manufacturer acknowledged another authorization');
   }
 
   /** Opens a support thread through the device; resolves to its support_thread_id and the owner leg's thread id. */

@@ -22,6 +22,7 @@ import { createDefaultResolver } from '../protocols/did/resolver.ts';
 import { base64urlEncode } from '../protocols/encoding/base64url.ts';
 import { verifyDeviceCertificate } from '../protocols/vc/device-credentials.ts';
 import { startService, type ManufacturerService } from '../manufacturer/service/app.ts';
+import { loadSupportThread } from '../device/support.ts';
 import { GRINDER_CLASS, loadConfig } from '../manufacturer/service/config.ts';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -262,4 +263,54 @@ describe('manufacturer service', () => {
     expect(aborted.body.state).toBe('aborted');
     expect((await api('POST', `/api/rollouts/${ro.body.id}/resume`)).status).toBe(409);
   }, 120_000);
+
+  it('owners over HTTP: introduction, proof of ownership (warranty), remote diagnostics under their authorization, support answered from the inbox', async () => {
+    const s = await service();
+    const dev = await serviceDevice(s, 'SN-4001');
+    const owner = ownerOf(s);
+    const paired = await owner.pair(dev.label.url);
+    await until('the device on the broker', () => s.broker.connectedDevices().includes(dev.agent.identity.did));
+    const api = await staff(s);
+
+    // the device introduces its owner to the manufacturer (over the broker); the owner then talks to the service over HTTP
+    const intro = await owner.conduit.introduceManufacturer(paired, (m) => m.role === 'ssiot.manufacturer');
+    expect(intro.status).toBe('connected');
+    if (intro.status !== 'connected') return;
+    const rel = intro.relationship;
+    expect(rel.theirDid).toBe(s.agent.agent.ownerDid);
+    const ack = await owner.conduit.proveOwnership(paired, rel);
+    expect(ack.verified).toBe(true);
+    const registered = (await api('GET', `/api/devices/${encodeURIComponent(dev.agent.identity.did)}`)).body;
+    expect(registered.warranty).toMatchObject({ owner: paired.ownerDid });
+
+    // diagnostics: refused before the owner authorizes, answered with the authorization, refused by the device once revoked
+    const diagnostics = () => api('POST', `/api/devices/${encodeURIComponent(dev.agent.identity.did)}/diagnostics`, {});
+    expect((await diagnostics()).body.error.code).toBe('device.no_authorization');
+    await owner.setPolicy(paired, { share: { diagnostics: true } });
+    const vc = await owner.grantServiceAuthorization(paired, { manufacturer: rel.theirDid, scope: ['diagnostics'], validUntil: new Date(Date.now() + 3600_000).toISOString() });
+    await owner.conduit.shareServiceAuthorization(rel, vc);
+    const held = (await api('GET', `/api/devices/${encodeURIComponent(dev.agent.identity.did)}/authorizations`)).body.authorizations;
+    expect(held).toEqual([expect.objectContaining({ id: vc.id, scope: ['diagnostics'], revoked: false })]);
+    const answered = await diagnostics();
+    expect(answered.status).toBe(200);
+    expect(answered.body.status).toBe('answered');
+    expect(answered.body.data.diagnostics).toMatchObject({ model: 'Grinder One' });
+    await owner.revokeServiceAuthorization(paired, vc.id as string); // the device itself; the manufacturer still holds the VC
+    const refused = await diagnostics();
+    expect(refused.body).toMatchObject({ status: 'refused', code: 'e.p.trust.service-auth.revoked' });
+    await owner.conduit.withdrawServiceAuthorization(rel, vc.id as string);
+    expect((await diagnostics()).body.error.code).toBe('device.no_authorization');
+
+    // support: opened by the owner through the device, answered from the console's inbox, relayed back by the device
+    const thread = await owner.conduit.openSupport(paired, 'Grinds coarse', 'Since the update');
+    let inbox: any;
+    await until('the thread in the inbox', async () => {
+      inbox = (await api('GET', '/api/support/threads')).body.threads;
+      return inbox.length === 1 && inbox[0].messages.length === 1;
+    });
+    expect(inbox[0]).toMatchObject({ id: thread.supportThreadId, subject: 'Grinds coarse', status: 'open' });
+    expect((await api('POST', `/api/support/threads/${thread.supportThreadId}/reply`, { text: 'Please clean the burrs.' })).status).toBe(204);
+    await until('the reply on the device', async () => ((await loadSupportThread(dev.agent.wallet, thread.supportThreadId))?.messages ?? []).some((m) => m.text === 'Please clean the burrs.'));
+    expect((await api('POST', '/api/support/threads/no-such-thread/reply', { text: 'x' })).status).toBe(404);
+  }, 60_000);
 });

@@ -20,6 +20,8 @@ import { issueDeviceCertificate } from '../factory-station.ts';
 import type { ManufacturerIdentity } from '../identity/identity.ts';
 import { errorHandler, errorSchema } from '../service/http.ts';
 import { DeviceRegistryError, type DeviceRegistry } from './registry.ts';
+import type { ServiceAgent } from '../didcomm/service-agent.ts';
+import { SERVICE_SCOPES, type ServiceScope } from '../../protocols/messages/service-auth.ts';
 
 export interface DevicesPluginOptions {
   registry: DeviceRegistry;
@@ -30,6 +32,8 @@ export interface DevicesPluginOptions {
   factoryToken?: string;
   /** Staff-only gate for the fleet routes (the console's). */
   authorize?: preHandlerAsyncHookHandler;
+  /** The enterprise agent (remote diagnostics, service authorizations held). */
+  agent?: ServiceAgent;
   now?: () => Date;
 }
 
@@ -53,10 +57,12 @@ const deviceSchema = {
     lastStatus: { type: 'string' },
     lastSeen: { type: 'string' },
     firmware: { type: 'object', required: ['version', 'sequence'], properties: { version: { type: 'string' }, sequence: { type: 'integer' } } },
+    warranty: { type: 'object', required: ['owner', 'registeredAt'], properties: { owner: { type: 'string' }, registeredAt: { type: 'string' } } },
   },
 } as const;
 
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema };
+const didParams = { type: 'object', required: ['did'], properties: { did: { type: 'string', maxLength: 4096 } } } as const;
 
 /** Constant-time comparison of bearer tokens (hashes first: equal lengths, nothing learned from timing). */
 function tokenMatches(given: string | undefined, expected: string): boolean {
@@ -68,7 +74,7 @@ function tokenMatches(given: string | undefined, expected: string): boolean {
 
 export async function devicesPlugin(app: FastifyInstance, o: DevicesPluginOptions): Promise<void> {
   const staff = o.authorize ? { preHandler: o.authorize } : {};
-  app.setErrorHandler(errorHandler('device', { 'device.unauthorized_station': 401, 'device.provisioning_closed': 403 }));
+  app.setErrorHandler(errorHandler('device', { 'device.unauthorized_station': 401, 'device.provisioning_closed': 403, 'device.no_authorization': 409, 'device.no_answer': 504 }));
 
   app.post<{ Body: { device: DeviceDescription; pairingDid: string } }>(
     '/api/provisioning/devices',
@@ -120,11 +126,74 @@ export async function devicesPlugin(app: FastifyInstance, o: DevicesPluginOption
 
   app.get<{ Params: { did: string } }>(
     '/api/devices/:did',
-    { ...staff, schema: { summary: 'One device', params: { type: 'object', required: ['did'], properties: { did: { type: 'string', maxLength: 4096 } } }, response: { 200: deviceSchema, ...errors } } },
+    { ...staff, schema: { summary: 'One device', params: didParams, response: { 200: deviceSchema, ...errors } } },
     async (req) => {
       const d = o.registry.byAnyDid(req.params.did);
       if (!d) throw new DeviceRegistryError('device.not_found', 'no such device');
       return d;
+    },
+  );
+
+  const agent = o.agent;
+  if (!agent) return;
+  app.get<{ Params: { did: string } }>(
+    '/api/devices/:did/authorizations',
+    {
+      ...staff,
+      schema: {
+        summary: "Service authorizations the device's owners handed to the manufacturer",
+        params: didParams,
+        response: {
+          200: {
+            type: 'object',
+            required: ['authorizations'],
+            properties: {
+              authorizations: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['id', 'scope', 'validUntil', 'revoked'],
+                  properties: { id: { type: 'string' }, owner: { type: 'string' }, scope: { type: 'array', items: { type: 'string' } }, validUntil: { type: 'string' }, revoked: { type: 'boolean' } },
+                },
+              },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (req) => ({
+      authorizations: [...agent.agent.authorizations.values()].filter((a) => a.device === req.params.did).map((a) => ({ id: a.id, owner: a.owner, scope: a.scope, validUntil: a.validUntil, revoked: a.revoked })),
+    }),
+  );
+
+  app.post<{ Params: { did: string }; Body: { scope?: ServiceScope[] } }>(
+    '/api/devices/:did/diagnostics',
+    {
+      ...staff,
+      schema: {
+        summary: "Remote diagnostics under the owner's service authorization (over the broker)",
+        params: didParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { scope: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...SERVICE_SCOPES] } } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['status', 'authorization'],
+            properties: { status: { type: 'string', enum: ['answered', 'refused'] }, authorization: { type: 'string' }, code: { type: 'string' }, data: { type: 'object', additionalProperties: true } },
+          },
+          ...errors,
+          504: errorSchema,
+        },
+      },
+    },
+    async (req) => {
+      const outcome = await agent.diagnostics(req.params.did, req.body?.scope);
+      req.log.info({ device: req.params.did, status: outcome.status }, 'remote diagnostics');
+      return outcome;
     },
   );
 }

@@ -29,6 +29,8 @@ export interface RegisteredDevice extends DeviceDescription {
   /** When it last connected to or disconnected from the broker (ISO). */
   lastSeen?: string;
   connected: boolean;
+  /** Warranty registration: the owner proved ownership (present-proof) to the manufacturer. */
+  warranty?: { owner: string; registeredAt: string };
 }
 
 export function migrate(db: Database): void {
@@ -48,6 +50,11 @@ export function migrate(db: Database): void {
     connected INTEGER NOT NULL DEFAULT 0,
     UNIQUE (class_id, serial)
   )`);
+  db.exec(`CREATE TABLE IF NOT EXISTS device_warranty (
+    did TEXT PRIMARY KEY REFERENCES device_registry (did),
+    owner TEXT NOT NULL,
+    registered_at TEXT NOT NULL
+  )`);
 }
 
 interface Row {
@@ -64,7 +71,11 @@ interface Row {
   last_status: string | null;
   last_seen: string | null;
   connected: number;
+  warranty_owner: string | null;
+  warranty_at: string | null;
 }
+
+const SELECT = 'SELECT r.*, w.owner AS warranty_owner, w.registered_at AS warranty_at FROM device_registry r LEFT JOIN device_warranty w ON w.did = r.did';
 
 function view(r: Row): RegisteredDevice {
   const d: RegisteredDevice = {
@@ -81,6 +92,7 @@ function view(r: Row): RegisteredDevice {
   if (r.firmware_version !== null && r.firmware_sequence !== null) d.firmware = { version: r.firmware_version, sequence: r.firmware_sequence };
   if (r.last_status !== null) d.lastStatus = r.last_status;
   if (r.last_seen !== null) d.lastSeen = r.last_seen;
+  if (r.warranty_owner !== null && r.warranty_at !== null) d.warranty = { owner: r.warranty_owner, registeredAt: r.warranty_at };
   return d;
 }
 
@@ -113,13 +125,13 @@ export class DeviceRegistry {
   }
 
   get(did: string): RegisteredDevice | undefined {
-    const r = this.db.prepare<[string], Row>('SELECT * FROM device_registry WHERE did = ?').get(did);
+    const r = this.db.prepare<[string], Row>(`${SELECT} WHERE r.did = ?`).get(did);
     return r && view(r);
   }
 
   /** By the DID it talks from (its pairing DID) or its did:key. */
   byAnyDid(did: string): RegisteredDevice | undefined {
-    const r = this.db.prepare<[string, string], Row>('SELECT * FROM device_registry WHERE did = ? OR pairing_did = ?').get(did, did);
+    const r = this.db.prepare<[string, string], Row>(`${SELECT} WHERE r.did = ? OR r.pairing_did = ?`).get(did, did);
     return r && view(r);
   }
 
@@ -128,18 +140,18 @@ export class DeviceRegistry {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (o.q) {
-      where.push("(serial LIKE ? ESCAPE '\\' OR model LIKE ? ESCAPE '\\' OR did LIKE ? ESCAPE '\\' OR class_id LIKE ? ESCAPE '\\')");
+      where.push("(r.serial LIKE ? ESCAPE '\\' OR r.model LIKE ? ESCAPE '\\' OR r.did LIKE ? ESCAPE '\\' OR r.class_id LIKE ? ESCAPE '\\')");
       const p = likePattern(o.q);
       args.push(p, p, p, p);
     }
     if (o.classId) {
-      where.push('class_id = ?');
+      where.push('r.class_id = ?');
       args.push(o.classId);
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM device_registry ${clause}`).get(...args) as { n: number }).n;
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM device_registry r ${clause}`).get(...args) as { n: number }).n;
     const rows = this.db
-      .prepare<(string | number)[], Row>(`SELECT * FROM device_registry ${clause} ORDER BY provisioned_at DESC, serial LIMIT ? OFFSET ?`)
+      .prepare<(string | number)[], Row>(`${SELECT} ${clause} ORDER BY r.provisioned_at DESC, r.serial LIMIT ? OFFSET ?`)
       .all(...args, o.limit ?? 50, o.offset ?? 0);
     return { devices: rows.map(view), total };
   }
@@ -160,6 +172,14 @@ export class DeviceRegistry {
          WHERE did = @did`,
       )
       .run({ did, status: report.status, sequence: report.sequence, version: report.version ?? String(report.sequence), installed: installed ? 1 : 0 });
+  }
+
+  /** A verified proof of ownership registers the warranty (the latest owner to prove it). */
+  recordWarranty(did: string, owner: string): void {
+    if (!this.get(did)) return;
+    this.db
+      .prepare('INSERT INTO device_warranty (did, owner, registered_at) VALUES (?, ?, ?) ON CONFLICT (did) DO UPDATE SET owner = excluded.owner, registered_at = excluded.registered_at')
+      .run(did, owner, this.now().toISOString());
   }
 
   /** The broker saw the device connect or disconnect. */

@@ -25,6 +25,14 @@ import type { StatusReportMessage } from '../../device/updater/report.ts';
 import { generateAgentIdentity, ManufacturerAgent, type AgentIdentity, type ManufacturerAgentOptions, type ManufacturerAgentState } from '../agent.ts';
 import type { DeviceRegistry } from '../devices/registry.ts';
 import type { Broker } from '../broker/index.ts';
+import { DeviceRegistryError } from '../devices/registry.ts';
+import type { ServiceScope } from '../../protocols/messages/service-auth.ts';
+
+/** What a remote diagnostics request came to. */
+export type DiagnosticsOutcome =
+  | { status: 'answered'; authorization: string; data: Record<string, unknown> }
+  /** The device refused (its problem code: e.g. the owner revoked the authorization on the device). */
+  | { status: 'refused'; authorization: string; code: string };
 
 const IDENTITY_RECORD = 'service:agent-identity';
 
@@ -118,6 +126,10 @@ export class ServiceAgent {
         save.run(state);
         saved = state;
       },
+      // warranty registration: the owner proved ownership of a registered device
+      onOwnershipProof: (result) => {
+        if (result.verified && result.device && result.owner) o.registry.recordWarranty(result.device, result.owner);
+      },
       onFirmwareStatus: async (device, report, jws) => {
         const registered = o.registry.byAnyDid(device);
         if (registered) o.registry.recordFirmware(registered.did, { status: report.body.status, sequence: report.body.sequence });
@@ -129,7 +141,8 @@ export class ServiceAgent {
       agent.restore(JSON.parse(row.state) as ManufacturerAgentState);
       saved = row.state;
     }
-    const broker = await o.beforeConnect?.([agent.did]);
+    // devices answer requests from either agent DID (diagnostics come from the DID the owner's VC names)
+    const broker = await o.beforeConnect?.([agent.did, agent.ownerDid]);
     const mqtt = await MqttTransport.connect({
       url: o.brokerConnectUrl ?? o.brokerUrl,
       brokerAliases: [o.brokerUrl],
@@ -137,7 +150,7 @@ export class ServiceAgent {
       username: 'service',
       password: o.serviceSecret,
       clientId: 'ssiot-service',
-      dids: [agent.did],
+      dids: [agent.did, agent.ownerDid],
     });
     self = new ServiceAgent(o, agent, mqtt);
     self.broker = broker;
@@ -152,6 +165,39 @@ export class ServiceAgent {
     if (!toDevice && (scheme === 'http' || scheme === 'https')) return this.http.send(endpoint, packed);
     for (const did of recipients) await this.mqtt.send({ uri: this.o.brokerUrl, did }, packed);
     return undefined;
+  }
+
+  /**
+   * Remote diagnostics of a registered device (its did:key) under the
+   * newest active service authorization its owner handed over: the request
+   * goes over the broker; the answer is awaited up to `timeoutMs`.
+   * Errors: `device.not_found`, `device.no_authorization`, `device.no_answer`.
+   */
+  async diagnostics(deviceDid: string, scope?: ServiceScope[], timeoutMs = 15_000): Promise<DiagnosticsOutcome> {
+    const device = this.o.registry.get(deviceDid);
+    if (!device) throw new DeviceRegistryError('device.not_found', 'no such device');
+    const now = (this.o.now ?? Date.now)();
+    const held = [...this.agent.authorizations.values()]
+      .filter((a) => a.device === deviceDid && !a.revoked && Date.parse(a.validUntil) > now)
+      .sort((a, b) => Date.parse(b.validUntil) - Date.parse(a.validUntil))[0];
+    if (!held) throw new DeviceRegistryError('device.no_authorization', "the device's owner has not authorized diagnostics (or the authorization expired or was withdrawn)");
+    const asked = scope ?? held.scope;
+    const { thid, reply } = await this.agent.sendDiagnosticsRequest(device.pairingDid, asked, held.credential);
+    const outcome = (): DiagnosticsOutcome | undefined => {
+      if (reply) return reply.type.endsWith('/problem-report') ? { status: 'refused', authorization: held.id, code: String(reply.body.code) } : { status: 'answered', authorization: held.id, data: reply.body };
+      const answer = this.agent.diagnostics.find((d) => d.thid === thid);
+      if (answer) return { status: 'answered', authorization: held.id, data: answer.body };
+      const problem = this.agent.problems.find((p) => p.thid === thid);
+      if (problem) return { status: 'refused', authorization: held.id, code: problem.code };
+      return undefined;
+    };
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const o = outcome();
+      if (o) return o;
+      if (Date.now() > end) throw new DeviceRegistryError('device.no_answer', 'the device did not answer the diagnostics request in time');
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   async close(): Promise<void> {

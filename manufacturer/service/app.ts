@@ -189,6 +189,7 @@ export async function startService(o: ServiceOptions): Promise<ManufacturerServi
       identity,
       factoryToken: c.factoryToken,
       authorize,
+      agent,
       now: () => new Date(now()),
       contact: () => ({ did: agent.agent.did, publicDid: identity.did, name: c.name }),
     });
