@@ -366,6 +366,24 @@ function stopPolling() {
 
 // ------------------------------------------------------------------ fleet
 
+/** Remote diagnostics under the owner's service authorization; the answer (or the device's refusal) goes to the notice line. */
+function diagnosticsButton(d) {
+  const b = el('button', { type: 'button', textContent: 'Diagnostics', className: 'diagnostics' });
+  b.addEventListener('click', async () => {
+    b.disabled = true;
+    try {
+      const r = await api('POST', `/api/devices/${encodeURIComponent(d.did)}/diagnostics`, {});
+      if (r.status === 'answered') notify(`${d.serial}: ${JSON.stringify(r.data)}`, 'info');
+      else notify(`${d.serial}: the device refused (${r.code})`);
+    } catch (e) {
+      fail(e);
+    } finally {
+      b.disabled = false;
+    }
+  });
+  return b;
+}
+
 async function loadFleet() {
   const { q, offset, limit } = state.fleet;
   const params = new URLSearchParams({ limit: String(limit), offset: String(offset) });
@@ -385,12 +403,14 @@ async function loadFleet() {
         el('td', { textContent: d.hardwareRevision }),
         el('td', { textContent: d.firmware ? `${d.firmware.version} (#${d.firmware.sequence})` : '—' }),
         el('td', { textContent: d.lastStatus ?? '—' }),
-        el('td', { textContent: fmtTime(d.lastSeen) }),
+        el('td', { textContent: d.connected ? 'connected' : `offline${d.lastSeen ? ` since ${fmtTime(d.lastSeen)}` : ''}` }),
+        el('td', { textContent: d.warranty ? `registered ${fmtTime(d.warranty.registeredAt)}` : '—' }),
         el('td', { textContent: fmtTime(d.provisionedAt) }),
+        el('td', {}, diagnosticsButton(d)),
       ),
     ),
   );
-  if (devices.length === 0) body.append(el('tr', {}, el('td', { colSpan: 9, className: 'empty', textContent: q ? 'No device matches.' : 'No devices yet.' })));
+  if (devices.length === 0) body.append(el('tr', {}, el('td', { colSpan: 11, className: 'empty', textContent: q ? 'No device matches.' : 'No devices yet.' })));
   $('fleet-total').textContent = `${total} device${total === 1 ? '' : 's'}${q ? ` matching “${q}”` : ''}`;
   const pages = Math.max(1, Math.ceil(total / limit));
   $('fleet-page').textContent = `page ${Math.floor(offset / limit) + 1} of ${pages}`;
