@@ -38,6 +38,17 @@ async function rawParty(dev: { agent: { receive(p: string): Promise<string | und
   };
 }
 
+/** A device in its pairing window and a phone (rawParty) whose pair-request from the label it answered. */
+async function attestedPhone() {
+  const dev = await manufacturedDevice(new MemoryNetwork(), await testManufacturer());
+  const label = decodeOobUrlInvitation(dev.label.url);
+  const pairingDid = String(label.invitation.from);
+  const secret = base64urlDecode((label.invitation.attachments ?? []).map((a) => a.data.json as Record<string, string>).find((j) => j.secret)?.secret as string);
+  const phone = await rawParty(dev);
+  const request = buildPairRequest({ from: phone.did, to: [pairingDid], invitationId: label.invitation.id, deviceDid: pairingDid, secret, createdTime: Math.floor(dev.host.now() / 1000) });
+  return { dev, pairingDid, phone, request, attested: await phone.exchange(request) };
+}
+
 async function refusal(p: Promise<unknown>): Promise<{ code?: string; problem?: string }> {
   try {
     await p;
@@ -183,15 +194,7 @@ describe('pairing attacks', () => {
   });
 
   it('only the attested phone confirms, on its pairing thread', async () => {
-    const network = new MemoryNetwork();
-    const mfr = await testManufacturer();
-    const dev = await manufacturedDevice(network, mfr);
-    const label = decodeOobUrlInvitation(dev.label.url);
-    const pairingDid = String(label.invitation.from);
-    const secret = base64urlDecode((label.invitation.attachments ?? []).map((a) => a.data.json as Record<string, string>).find((j) => j.secret)?.secret as string);
-    const phone = await rawParty(dev);
-    const request = buildPairRequest({ from: phone.did, to: [pairingDid], invitationId: label.invitation.id, deviceDid: pairingDid, secret, createdTime: Math.floor(dev.host.now() / 1000) });
-    const attested = await phone.exchange(request);
+    const { dev, pairingDid, phone, request, attested } = await attestedPhone();
     expect(attested.type).toBe(PAIR_RESPONSE_TYPE);
     expect(dev.agent.state.lifecycle).toBe('unowned'); // attested, nothing recorded yet
     const confirm = (from: string, pthid?: string) => buildRequestCredential({ from, to: [pairingDid], pthid, goalCode: IMPRINT_GOAL_CODE });
@@ -210,15 +213,8 @@ describe('pairing attacks', () => {
   });
 
   it('a pending attestation is gone after a reboot: the phone must start over', async () => {
-    const network = new MemoryNetwork();
-    const mfr = await testManufacturer();
-    const dev = await manufacturedDevice(network, mfr);
-    const label = decodeOobUrlInvitation(dev.label.url);
-    const pairingDid = String(label.invitation.from);
-    const secret = base64urlDecode((label.invitation.attachments ?? []).map((a) => a.data.json as Record<string, string>).find((j) => j.secret)?.secret as string);
-    const phone = await rawParty(dev);
-    const request = buildPairRequest({ from: phone.did, to: [pairingDid], invitationId: label.invitation.id, deviceDid: pairingDid, secret, createdTime: Math.floor(dev.host.now() / 1000) });
-    expect((await phone.exchange(request)).type).toBe(PAIR_RESPONSE_TYPE);
+    const { dev, pairingDid, phone, request, attested } = await attestedPhone();
+    expect(attested.type).toBe(PAIR_RESPONSE_TYPE);
     await dev.reboot();
     const late = await phone.exchange(buildRequestCredential({ from: phone.did, to: [pairingDid], pthid: request.id, goalCode: IMPRINT_GOAL_CODE }));
     expect(late.type).toBe(PROBLEM_REPORT_TYPE);

@@ -30,8 +30,8 @@
  * a 304. `Access-Control-Allow-Origin: *` on the log: it is public, and
  * browser-based resolvers need it.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SsiotError } from '../../protocols/errors.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorHandler, errorSchema, sendError } from '../service/http.ts';
 import type { IdentitySummary, IdentityVersion, ManufacturerIdentity } from './identity.ts';
 
 /** A preHandler that lets the request through (resolves) or answers it (reply.send / throw). */
@@ -53,14 +53,6 @@ const STATUS: Record<string, number> = {
   'identity.prerotation_key_missing': 409,
   'identity.key_missing': 409,
 };
-
-const errorSchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } },
-  },
-} as const;
 
 const keyRef = {
   type: 'object',
@@ -105,32 +97,14 @@ interface RotateBody {
   revokeCertificateKeys?: boolean;
 }
 
-function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return reply.code(status).send({ error: { code, message } });
-}
-
 /** Serves the identity: the did:webvh log at its spec path, plus /api/identity. */
 export async function identityPlugin(app: FastifyInstance, opts: IdentityPluginOptions): Promise<void> {
   const { identity } = opts;
   const api = opts.apiPrefix ?? '/api/identity';
   const logPath = identity.logPath();
 
-  // encapsulated: only this plugin's routes answer errors in this shape
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.validation) return sendError(reply, 400, 'identity.invalid_request', error.message);
-    // instanceof, not isSsiotError: fastify's own errors also carry a string `code` (FST_ERR_…)
-    if ((error as unknown) instanceof SsiotError) {
-      const e = error as unknown as SsiotError;
-      const status = STATUS[e.code] ?? 500;
-      if (status === 500) request.log.error({ code: e.code }, 'identity operation failed');
-      return sendError(reply, status, e.code, e.message);
-    }
-    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      return sendError(reply, error.statusCode, 'identity.invalid_request', error.message);
-    }
-    request.log.error({ err: { type: error.name } }, 'identity route failed');
-    return sendError(reply, 500, 'internal', 'unexpected failure');
-  });
+  // encapsulated: only this plugin's routes answer errors this way; its other typed errors are its own failures (500)
+  app.setErrorHandler(errorHandler('identity', STATUS, 500));
 
   app.get(logPath, { schema: { response: { 304: { type: 'null' } } } }, async (request, reply) => {
     const etag = `"${identity.summary().versionId}"`;

@@ -15,8 +15,13 @@ export const errorSchema = {
   properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
 } as const;
 
-/** Status by the code's reason (the part after the area): the conventions every module's codes follow. */
-export function statusOfCode(code: string, overrides: Readonly<Record<string, number>> = {}): number {
+/**
+ * Status by the code's reason (the part after the area): the conventions
+ * every module's codes follow; `otherwise` for a code no rule matches (400:
+ * bad input, the default; a module whose other typed errors mean its own
+ * failure says 500).
+ */
+export function statusOfCode(code: string, overrides: Readonly<Record<string, number>> = {}, otherwise = 400): number {
   if (overrides[code] !== undefined) return overrides[code];
   const reason = code.slice(code.indexOf('.') + 1);
   if (/(^|_)not_found$|^unknown_/.test(reason)) return 404;
@@ -25,7 +30,7 @@ export function statusOfCode(code: string, overrides: Readonly<Record<string, nu
   if (/^forbidden|_closed$|^not_allowed/.test(reason)) return 403;
   if (/too_large$/.test(reason)) return 413;
   if (/unsupported_media_type$/.test(reason)) return 415;
-  return 400;
+  return otherwise;
 }
 
 export function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
@@ -33,13 +38,15 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
 }
 
 /** A fastify error handler: typed errors by code, validation as `<area>.invalid_request`, the rest 500. */
-export function errorHandler(area: string, overrides: Readonly<Record<string, number>> = {}) {
+export function errorHandler(area: string, overrides: Readonly<Record<string, number>> = {}, otherwise = 400) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     if (error.validation) return sendError(reply, 400, `${area}.invalid_request`, error.message);
     // instanceof, not a `code` check: fastify's own errors carry string codes too (FST_ERR_…)
     if ((error as unknown) instanceof SsiotError) {
       const e = error as unknown as SsiotError;
-      return sendError(reply, statusOfCode(e.code, overrides), e.code, e.message);
+      const status = statusOfCode(e.code, overrides, otherwise);
+      if (status >= 500) request.log.error({ code: e.code }, 'request failed');
+      return sendError(reply, status, e.code, e.message);
     }
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(reply, error.statusCode, `${area}.invalid_request`, error.message);
