@@ -15,7 +15,7 @@ import { createMessaging } from '../protocols/didcomm/transports/messaging.ts';
 import type { InboundMessage } from '../protocols/didcomm/transports/types.ts';
 import { registerTrustPing, sendPing, PING_RESPONSE_TYPE } from '../protocols/messages/trust-ping.ts';
 import Fastify from 'fastify';
-import { HttpTransport, didcommHttpRoutes } from '../hosts/node/transports/http.ts';
+import { HttpTransport, corsAllowOrigin, didcommHttpRoutes, didcommReplyRoutes } from '../hosts/node/transports/http.ts';
 
 const ENC = 'application/didcomm-encrypted+json';
 const closers: (() => Promise<void>)[] = [];
@@ -196,5 +196,54 @@ describe('trust-ping over HTTP with authcrypt envelopes', () => {
     clearTimeout(timer);
     expect(reply).toMatchObject({ type: PING_RESPONSE_TYPE, thid: ping.id, from: bob.did, to: [alice.did] });
     expect(alice.router.threads.get(ping.id)!.state).toBe('done');
+  });
+});
+
+describe('DIDComm reply route with CORS (a browser app on another origin)', () => {
+  async function replyServer(cors?: Parameters<typeof didcommReplyRoutes>[1]['cors']): Promise<string> {
+    const app = Fastify({ logger: false });
+    await app.register(didcommReplyRoutes, { path: '/didcomm', cors, handler: () => async (packed: string) => (packed === 'quiet' ? undefined : `echo:${packed}`) });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    closers.push(() => app.close());
+    return `http://127.0.0.1:${(app.server.address() as { port: number }).port}/didcomm`;
+  }
+  const preflight = (url: string, origin: string) =>
+    fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+
+  it('default: no CORS headers and no preflight route (behaviour unchanged)', async () => {
+    const url = await replyServer();
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': ENC, origin: 'http://app.test' }, body: 'hi' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('echo:hi');
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await preflight(url, 'http://app.test')).status).toBe(404);
+  });
+
+  it("'*': preflight allows POST with content-type; every answer (200, 202, 415) carries the allow-origin header", async () => {
+    const url = await replyServer({ origins: '*' });
+    const pre = await preflight(url, 'http://app.test');
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+    expect(pre.headers.get('access-control-allow-methods')).toBe('POST');
+    expect(pre.headers.get('access-control-allow-headers')).toBe('content-type');
+    const ok = await fetch(url, { method: 'POST', headers: { 'content-type': ENC, origin: 'http://app.test' }, body: 'hi' });
+    expect([ok.status, await ok.text(), ok.headers.get('access-control-allow-origin')]).toEqual([200, 'echo:hi', '*']);
+    const none = await fetch(url, { method: 'POST', headers: { 'content-type': ENC, origin: 'http://app.test' }, body: 'quiet' });
+    expect([none.status, none.headers.get('access-control-allow-origin')]).toEqual([202, '*']);
+    const bad = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain', origin: 'http://app.test' }, body: 'x' });
+    expect([bad.status, bad.headers.get('access-control-allow-origin')]).toEqual([415, '*']);
+  });
+
+  it('a list of origins: the matching origin is echoed (Vary: Origin); another origin is refused at preflight and gets no header', async () => {
+    const url = await replyServer({ origins: ['http://127.0.0.1:9999'] });
+    const pre = await preflight(url, 'http://127.0.0.1:9999');
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:9999');
+    expect(pre.headers.get('vary')).toMatch(/Origin/);
+    expect((await preflight(url, 'http://evil.test')).status).toBe(403);
+    const other = await fetch(url, { method: 'POST', headers: { 'content-type': ENC, origin: 'http://evil.test' }, body: 'hi' });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    expect(corsAllowOrigin({ origins: ['http://a.test'] }, undefined)).toBeUndefined();
+    expect(corsAllowOrigin({ origins: '*' }, undefined)).toBe('*');
   });
 });

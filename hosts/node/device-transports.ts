@@ -32,7 +32,7 @@ import { utf8Decode } from '../../protocols/encoding/bytes.ts';
 import { DidcommError } from '../../protocols/errors.ts';
 import type { DeviceTransport, InboundHandler } from '../../device/host.ts';
 import type { MqttTransport } from './transports/mqtt.ts';
-import { didcommReplyRoutes } from './transports/http.ts';
+import { didcommReplyRoutes, type DidcommCorsOptions } from './transports/http.ts';
 
 /** Who an envelope is from and to, as its cleartext JWE headers say (DIDs, without fragments). */
 export interface EnvelopeParties {
@@ -67,6 +67,8 @@ export interface LocalHttpOptions {
   /** The URL to advertise (a LAN address or mDNS name); default http://host:port/path. */
   publicUrl?: string;
   maxReceiveBytes?: number;
+  /** CORS for a browser phone app on another origin (didcommReplyRoutes' option; default none). */
+  cors?: DidcommCorsOptions;
 }
 
 /** The device's local HTTP endpoint: a DeviceTransport whose `send` POSTs and reads the reply. */
@@ -83,7 +85,7 @@ export class LocalHttpTransport implements DeviceTransport {
     const path = o.path ?? '/didcomm';
     const app = Fastify({ logger: false });
     let self: LocalHttpTransport | undefined;
-    await app.register(didcommReplyRoutes, { path, maxReceiveBytes: o.maxReceiveBytes, handler: () => self?.handler });
+    await app.register(didcommReplyRoutes, { path, maxReceiveBytes: o.maxReceiveBytes, cors: o.cors, handler: () => self?.handler });
     const host = o.host ?? '127.0.0.1';
     await app.listen({ host, port: o.port ?? 0 });
     const port = (app.server.address() as { port: number }).port;

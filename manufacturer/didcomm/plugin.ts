@@ -36,7 +36,9 @@ export async function didcommPlugin(app: FastifyInstance, o: DidcommPluginOption
   const staff = o.authorize ? { preHandler: o.authorize } : {};
   const agent = o.service.agent;
   app.setErrorHandler(errorHandler('support', { 'manufacturer.unknown_thread': 404 }));
-  await app.register(didcommReplyRoutes, { path: '/didcomm', handler: () => (packed) => o.service.receive(packed, 'http') });
+  // CORS '*': owners' apps run in browsers on other origins; no credentials are sent and every
+  // envelope authenticates itself, so the origin adds nothing to check
+  await app.register(didcommReplyRoutes, { path: '/didcomm', cors: { origins: '*' }, handler: () => (packed) => o.service.receive(packed, 'http') });
 
   app.get(
     '/api/support/threads',

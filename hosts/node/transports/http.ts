@@ -79,6 +79,30 @@ export interface DidcommReplyRouteOptions {
   maxReceiveBytes?: number;
   /** Handles one envelope; its result (a packed reply) is the HTTP response body. Undefined while not ready (503). */
   handler(): ((packed: string) => Promise<string | undefined>) | undefined;
+  /**
+   * Opt-in CORS for a browser app on another origin (the owner's phone app):
+   * `'*'` or the exact origins allowed. Absent (default): no CORS headers and
+   * no OPTIONS route, as before.
+   */
+  cors?: DidcommCorsOptions;
+}
+
+export interface DidcommCorsOptions {
+  /** `'*'` (any origin) or a list of origins such as `http://127.0.0.1:8090`. */
+  origins: '*' | readonly string[];
+  /** Preflight cache lifetime, seconds (default 600). */
+  maxAgeSeconds?: number;
+}
+
+/**
+ * The `Access-Control-Allow-Origin` value for a request from `origin`, or
+ * undefined when that origin is not allowed. Choice: with `'*'` the answer
+ * is `*` (no credentials are ever sent to a DIDComm endpoint: the envelope
+ * authenticates itself); with a list, the matching origin is echoed.
+ */
+export function corsAllowOrigin(cors: DidcommCorsOptions, origin: string | undefined): string | undefined {
+  if (cors.origins === '*') return '*';
+  return origin !== undefined && cors.origins.includes(origin) ? origin : undefined;
 }
 
 /**
@@ -96,6 +120,25 @@ export const didcommReplyRoutes: FastifyPluginAsync<DidcommReplyRouteOptions> = 
   const limit = o.maxReceiveBytes ?? DEFAULT_MAX_RECEIVE_BYTES;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser([...DIDCOMM_MEDIA_TYPES], { parseAs: 'string', bodyLimit: limit }, (_req, body, done) => done(null, body));
+  const cors = o.cors;
+  if (cors) {
+    // every answer of this route (errors included) names the allowed origin, so a browser can read the status
+    app.addHook('onSend', async (req, reply) => {
+      const allow = corsAllowOrigin(cors, req.headers.origin);
+      if (allow !== undefined) reply.header('access-control-allow-origin', allow);
+      if (cors.origins !== '*') reply.header('vary', 'Origin');
+    });
+    // the DIDComm media types are not CORS-safelisted, so browsers always preflight
+    app.options(path, async (req, reply) => {
+      if (corsAllowOrigin(cors, req.headers.origin) === undefined) return reply.code(403).send();
+      return reply
+        .code(204)
+        .header('access-control-allow-methods', 'POST')
+        .header('access-control-allow-headers', 'content-type')
+        .header('access-control-max-age', String(cors.maxAgeSeconds ?? 600))
+        .send();
+    });
+  }
   app.post(path, { bodyLimit: limit }, async (req, reply) => {
     if (!parseContentType(req.headers['content-type']) || typeof req.body !== 'string') return reply.code(415).send();
     if (req.body.length === 0) return reply.code(400).send();
