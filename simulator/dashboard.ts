@@ -24,11 +24,14 @@ import { readFileSync } from 'node:fs';
 import { isSsiotError } from '../protocols/errors.ts';
 import { qrSvg } from '../hosts/node/qr.ts';
 import { CONTENT_SECURITY_POLICY } from '../manufacturer/console/plugin.ts';
+import type { PushOutbox } from './pushes.ts';
 import type { VirtualDevice } from './virtual-device.ts';
 
 export interface DashboardFleet {
   readonly devices: readonly VirtualDevice[];
   readonly engine: string;
+  /** What devices pushed to their owners (served at /api/pushes for the owner app). */
+  readonly pushes?: PushOutbox;
 }
 
 export interface Dashboard {
@@ -176,6 +179,27 @@ export async function startDashboard(fleet: DashboardFleet, o: { host?: string; 
     if (!a) throw new NotFound('no such file');
     return reply.type(a.type).send(a.body);
   });
+
+  // the owner app's push relay (simulator/pushes.ts): envelopes encrypted to the owner; any origin may read them
+  app.get<{ Querystring: { to: string; after?: number } }>(
+    '/api/pushes',
+    {
+      schema: {
+        querystring: { type: 'object', required: ['to'], additionalProperties: false, properties: { to: { type: 'string', minLength: 8, maxLength: 4096 }, after: { type: 'integer', minimum: 0 } } },
+        response: {
+          200: {
+            type: 'object',
+            required: ['pushes'],
+            properties: { pushes: { type: 'array', items: { type: 'object', required: ['seq', 'packed'], properties: { seq: { type: 'integer' }, packed: str } } } },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      reply.header('access-control-allow-origin', '*');
+      return { pushes: (fleet.pushes?.since(req.query.to, req.query.after ?? 0) ?? []).map((p) => ({ seq: p.seq, packed: p.packed })) };
+    },
+  );
 
   app.get('/api/devices', {
     schema: { response: { 200: { type: 'object', required: ['engine', 'devices'], properties: { engine: str, devices: { type: 'array', items: deviceViewSchema } } } } },

@@ -63,7 +63,13 @@ export class SimDevice extends DeviceShell implements VirtualDevice {
 
   private agentOptions(): DeviceAgentOptions {
     const o = this.options;
-    return { hardware: { ...o.hardware, serial: o.serial }, pbkdf: o.pbkdf, windowMs: o.windowMs, firmware: { ...o.firmware, selfTest: () => this.healthy } };
+    return {
+      hardware: { ...o.hardware, serial: o.serial },
+      pbkdf: o.pbkdf,
+      windowMs: o.windowMs,
+      firmware: { ...o.firmware, selfTest: () => this.healthy },
+      deliverToOwner: o.push && (async (packed, ownerDid) => (o.push as NonNullable<typeof o.push>)(packed, ownerDid)),
+    };
   }
 
   protected async bootAgent(): Promise<void> {

@@ -13,6 +13,7 @@
  * firmware again); `memory` holds everything in the process (big fleets,
  * the bench). Default: file up to 100 devices, memory above.
  */
+import { PushOutbox } from './pushes.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DidcommCorsOptions } from '../hosts/node/transports/http.ts';
@@ -63,6 +64,8 @@ export interface FleetOptions {
 
 export interface Fleet {
   readonly devices: VirtualDevice[];
+  /** What the devices pushed to their owners (the dashboard serves it to the owner app). */
+  readonly pushes: PushOutbox;
   readonly engine: Engine;
   /** The dashboard's base URL (when started). */
   readonly dashboardUrl: string | undefined;
@@ -93,6 +96,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
   const cls = o.deviceClass ?? GRINDER_CLASS;
   const prefix = o.serialPrefix ?? 'SN-SIM-';
   mkdirSync(o.dataDir, { recursive: true });
+  const pushes = new PushOutbox();
   const common = {
     storage,
     host: o.host,
@@ -105,6 +109,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
     pbkdf: o.pbkdf ?? TEST_PBKDF,
     labelLink: o.labelLink,
     echo: o.echo,
+    push: (packed: string, ownerDid: string) => void pushes.add(ownerDid, packed),
   };
   const indexes = Array.from({ length: count }, (_, i) => i);
   const devices: VirtualDevice[] = [];
@@ -129,6 +134,7 @@ export async function startFleet(o: FleetOptions): Promise<Fleet> {
     const fleet: Fleet = {
       devices,
       engine,
+      pushes,
       get dashboardUrl() {
         return dashboard?.url;
       },

@@ -37,6 +37,8 @@ export interface SimDeviceOptions {
   labelLink?: (labelUrl: string) => string;
   /** Echo device log lines (JSON) here. */
   echo?: (line: string) => void;
+  /** The device's push channel to its owner (DeviceAgentOptions.deliverToOwner): the fleet's push relay. */
+  push?: (packed: string, ownerDid: string) => void;
 }
 
 export type Power = 'on' | 'off';

@@ -116,8 +116,11 @@ export class XsDevice extends DeviceShell implements VirtualDevice {
 
   /** The worker's synchronous host commands. */
   private async hostCommand(req: Uint8Array): Promise<Uint8Array> {
-    const cmd = JSON.parse(dec.decode(req)) as { op: string; length?: number; endpoint?: string; packed?: string; uri?: string; offset?: number };
+    const cmd = JSON.parse(dec.decode(req)) as { op: string; length?: number; endpoint?: string; packed?: string; uri?: string; offset?: number; to?: string };
     switch (cmd.op) {
+      case 'push':
+        this.options.push?.(cmd.packed as string, cmd.to as string);
+        return enc.encode('{}');
       case 'random':
         return new Uint8Array(randomBytes(cmd.length ?? 0));
       case 'send':

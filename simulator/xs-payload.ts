@@ -132,7 +132,14 @@ function booted(): { host: XsSimHost; agent: DeviceAgent } {
 
 function options(): DeviceAgentOptions {
   const c = config as XsBootConfig;
-  return { hardware: c.hardware, pbkdf: c.pbkdf, windowMs: c.windowMs, firmware: c.firmware };
+  return {
+    hardware: c.hardware,
+    pbkdf: c.pbkdf,
+    windowMs: c.windowMs,
+    firmware: c.firmware,
+    // the owner push channel is Node's (the fleet's relay)
+    deliverToOwner: async (packed, ownerDid) => void askHost({ op: 'push', packed, to: ownerDid }),
+  };
 }
 
 const dead = () => host?.walletStore.isDead ?? false;

@@ -3,7 +3,8 @@
  *
  *   POST /api/provisioning/devices   (factory station; `Authorization: Bearer <factory token>`)
  *        {device: {did, model, serial, vendorId, classId, hardwareRevision}, pairingDid}
- *        -> 201 {certificate, log, contact}: what DeviceAgent.installCertificate takes
+ *        -> 201 {certificate, log, contact, brokerUrl?}: what DeviceAgent.installCertificate takes,
+ *           and where the device's MQTT connection goes
  *   GET  /api/devices?q=&classId=&limit=&offset=   (staff) {devices, total}
  *   GET  /api/devices/:did                          (staff) device
  *
@@ -28,6 +29,8 @@ export interface DevicesPluginOptions {
   identity: ManufacturerIdentity;
   /** The manufacturer agent's contact handed to every device (its DIDComm DID). */
   contact(): ManufacturerContact;
+  /** The broker URL devices connect to (told with the certificate). */
+  brokerUrl?: string;
   /** The factory stations' bearer token; without one, provisioning is closed (403). */
   factoryToken?: string;
   /** Staff-only gate for the fleet routes (the console's). */
@@ -103,7 +106,7 @@ export async function devicesPlugin(app: FastifyInstance, o: DevicesPluginOption
       o.registry.register(device, pairingDid); // the commit point: a clash throws and nothing is handed out
       req.log.info({ device: device.did, serial: device.serial }, 'device provisioned');
       reply.code(201);
-      return { certificate, log, contact: o.contact() };
+      return { certificate, log, contact: o.contact(), ...(o.brokerUrl ? { brokerUrl: o.brokerUrl } : {}) };
     },
   );
 

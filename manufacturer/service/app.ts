@@ -62,7 +62,7 @@ export interface ManufacturerService {
 }
 
 /** A free TCP port on `host` (for port 0: the DID and URLs must name the port before listening). */
-async function freePort(host: string): Promise<number> {
+export async function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -190,6 +190,7 @@ export async function startService(o: ServiceOptions): Promise<ManufacturerServi
       factoryToken: c.factoryToken,
       authorize,
       agent,
+      brokerUrl,
       now: () => new Date(now()),
       contact: () => ({ did: agent.agent.did, publicDid: identity.did, name: c.name }),
     });

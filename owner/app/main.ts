@@ -280,6 +280,40 @@ async function deliver(packed: string): Promise<string> {
   return `transfer-${push.reason}`;
 }
 
+/**
+ * Polls the push relay (a meta default: the simulator's dashboard) for what
+ * the paired devices pushed to this owner, every 2 s while unlocked. The
+ * relay holds envelopes encrypted to the owner; ones already received fail
+ * the replay guard and are skipped.
+ */
+function pollPushes(): void {
+  const relay = meta('ssiot-push-relay');
+  if (!relay) return;
+  const after = new Map<string, number>();
+  let busy = false;
+  setInterval(() => {
+    if (busy) return;
+    let s;
+    try {
+      s = session();
+    } catch {
+      return; // locked
+    }
+    busy = true;
+    void (async () => {
+      for (const d of [...s.agent.devices]) {
+        const res = await fetch(`${relay}/api/pushes?to=${encodeURIComponent(d.ownerDid)}&after=${after.get(d.ownerDid) ?? 0}`).catch(() => undefined);
+        if (!res?.ok) continue;
+        const { pushes } = (await res.json()) as { pushes: { seq: number; packed: string }[] };
+        for (const p of pushes) {
+          after.set(d.ownerDid, p.seq);
+          await deliver(p.packed).catch(() => undefined);
+        }
+      }
+    })().finally(() => (busy = false));
+  }, 2000);
+}
+
 // ------------------------------------------------------------------ start
 
 declare global {
@@ -290,5 +324,6 @@ declare global {
 
 installBrowserCrypto();
 window.ssiotOwnerApp = { deliver };
+pollPushes();
 $('lock').addEventListener('click', () => void lock());
 void startView().catch((e) => notice(`The wallet storage is unavailable: ${describeError(e)}`, 'error'));

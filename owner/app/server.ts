@@ -12,7 +12,7 @@
  * style, no eval; `connect-src` allows any http(s) origin because devices
  * sit on the local network at addresses only their labels name.
  *
- *   npx tsx owner/app/server.ts [--port 8090] [--host 127.0.0.1] [--manufacturer-url URL] [--manufacturer-did DID]
+ *   npx tsx owner/app/server.ts [--port 8090] [--host 127.0.0.1] [--manufacturer-url URL] [--manufacturer-did DID] [--push-relay URL]
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
@@ -40,6 +40,13 @@ export interface OwnerAppServerOptions {
   manufacturerUrl?: string;
   /** Default of the trusted manufacturer DID (else the app reads it from the service's did.jsonl). */
   manufacturerDid?: string;
+  /**
+   * A push relay the app polls for what devices pushed to their owner
+   * (`GET <url>/api/pushes?to=<owner DID>&after=<seq>`: the simulator's
+   * dashboard); a stand-in for a phone push service. None: pushes only
+   * through window.ssiotOwnerApp.deliver.
+   */
+  pushRelayUrl?: string;
   logger?: boolean;
 }
 
@@ -53,7 +60,7 @@ export interface OwnerAppServer {
 const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The page: a shell the bundle fills in; settings defaults in meta tags (no inline script). */
-export function ownerAppPage(o: { manufacturerUrl?: string; manufacturerDid?: string }): string {
+export function ownerAppPage(o: { manufacturerUrl?: string; manufacturerDid?: string; pushRelayUrl?: string }): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -62,6 +69,7 @@ export function ownerAppPage(o: { manufacturerUrl?: string; manufacturerDid?: st
   <meta name="theme-color" content="#172033">
   <meta name="ssiot-manufacturer-url" content="${escapeAttr(o.manufacturerUrl ?? '')}">
   <meta name="ssiot-manufacturer-did" content="${escapeAttr(o.manufacturerDid ?? '')}">
+  <meta name="ssiot-push-relay" content="${escapeAttr(o.pushRelayUrl ?? '')}">
   <title>My devices · ssiot</title>
   <link rel="stylesheet" href="/style.css">
   <script type="module" src="/app.js"></script>
@@ -116,6 +124,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     port: Number(arg(argv, '--port') ?? 8090),
     manufacturerUrl: arg(argv, '--manufacturer-url') ?? 'http://localhost:8080',
     manufacturerDid: arg(argv, '--manufacturer-did'),
+    pushRelayUrl: arg(argv, '--push-relay'),
     logger: true,
   });
   console.log(`owner app: ${s.url}`);
