@@ -7,6 +7,8 @@
  *   GET  /api/devices/:index               DeviceView
  *   GET  /api/devices/:index/audit         {entries}  (read from the device's wallet)
  *   GET  /api/devices/:index/log           {lines}    (the device's last log lines)
+ *   GET  /api/devices/:index/status-list   the device's signed status list of its owner imprints
+ *                                          (a verifier checks an imprint's revocation with it)
  *   GET  /api/devices/:index/qr.svg        the label QR code (image/svg+xml)
  *   POST /api/devices/:index/actions/:action   {afterWrites?, count?} -> DeviceView
  *        action: factory-reset | power-cut | network-loss | network-restore
@@ -214,6 +216,9 @@ export async function startDashboard(fleet: DashboardFleet, o: { host?: string; 
   app.get<{ Params: { index: number } }>('/api/devices/:index/log', { schema: { params: indexParams, response: { 200: logSchema, ...errors } } }, async (req) => ({
     lines: device(req.params.index).logger.lines,
   }));
+
+  // a BitstringStatusListCredential signed by the device (its shape is checked by protocols/vc, not re-described here)
+  app.get<{ Params: { index: number } }>('/api/devices/:index/status-list', { schema: { params: indexParams, response: errors } }, async (req) => device(req.params.index).statusList());
 
   app.get<{ Params: { index: number } }>('/api/devices/:index/qr.svg', { schema: { params: indexParams } }, async (req, reply) => {
     const label = (await device(req.params.index).view()).label;

@@ -17,6 +17,7 @@ import type { DeviceState } from '../device/state.ts';
 import { loadGrinder, saveGrinder } from '../device/telemetry.ts';
 import { UPDATE_RECORD_KEY, type UpdateRecord } from '../device/updater/updater.ts';
 import type { AuditEntry } from '../protocols/messages/policy.ts';
+import type { VerifiableCredential } from '../protocols/vc/credential.ts';
 import { PowerGate } from './faults.ts';
 import { openStorage, SimHost, type DeviceStorage } from './host.ts';
 import { DeviceNet, SimulatorError, type BrokerIdentity } from './net.ts';
@@ -143,6 +144,12 @@ export class SimDevice extends DeviceShell implements VirtualDevice {
     if (this.power === 'off') throw new SimulatorError('simulator.device_off', 'the device is off');
     const items = await this.agent.wallet.search(AUDIT_RECORD);
     return items.map((i) => JSON.parse(i.value) as AuditEntry).sort((a, b) => a.seq - b.seq);
+  }
+
+  /** The signed status list of the imprints the device issued (revoked ones: transferred away, factory reset). */
+  async statusList(): Promise<VerifiableCredential> {
+    if (this.power === 'off') throw new SimulatorError('simulator.device_off', 'the device is off');
+    return this.agent.statusList();
   }
 
   /** The dashboard's view (a device that is off shows its last state and no grinder). */

@@ -6,6 +6,7 @@
 import type { DeviceAgentOptions } from '../device/agent.ts';
 import type { FirmwareOptions } from '../device/firmware.ts';
 import type { AuditEntry } from '../protocols/messages/policy.ts';
+import type { VerifiableCredential } from '../protocols/vc/credential.ts';
 import type { PbkdfParams } from '../protocols/pake/registration.ts';
 import type { DidcommCorsOptions } from '../hosts/node/transports/http.ts';
 import type { StorageKind } from './host.ts';
@@ -91,6 +92,8 @@ export interface VirtualDevice {
   view(): Promise<DeviceView>;
   /** The audit log, read from the device's wallet. */
   auditLog(): Promise<AuditEntry[]>;
+  /** The device's signed BitstringStatusListCredential of the owner imprints it issued (what a verifier fetches). */
+  statusList(): Promise<VerifiableCredential>;
   /** The device's last log lines. */
   readonly logger: { lines: LogLine[] };
   factoryReset(): Promise<void>;

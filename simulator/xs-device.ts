@@ -25,6 +25,7 @@ import { base64urlEncode } from '../protocols/encoding/base64url.ts';
 import { isSsiotError } from '../protocols/errors.ts';
 import type { AuditEntry } from '../protocols/messages/policy.ts';
 import type { DeviceDescription } from '../protocols/vc/device-credentials.ts';
+import type { VerifiableCredential } from '../protocols/vc/credential.ts';
 import { DeviceNet, SimulatorError, type BrokerIdentity } from './net.ts';
 import { provisionDevice, type ServiceLink } from './provision.ts';
 import { DeviceShell, sleep } from './shell.ts';
@@ -228,6 +229,11 @@ export class XsDevice extends DeviceShell implements VirtualDevice {
   async auditLog(): Promise<AuditEntry[]> {
     if (this.power === 'off') throw new SimulatorError('simulator.device_off', 'the device is off');
     return (await this.call<{ entries: AuditEntry[] }>({ op: 'audit' })).entries;
+  }
+
+  async statusList(): Promise<VerifiableCredential> {
+    if (this.power === 'off') throw new SimulatorError('simulator.device_off', 'the device is off');
+    return (await this.call<{ credential: VerifiableCredential }>({ op: 'status-list' })).credential;
   }
 
   async view(): Promise<DeviceView> {

@@ -51,6 +51,7 @@ type Command = { now: number } & (
   | { op: 'collect'; id: number }
   | { op: 'view' }
   | { op: 'audit' }
+  | { op: 'status-list' }
   | { op: 'token' }
   | { op: 'reset' }
   | { op: 'cut'; afterWrites?: number }
@@ -206,6 +207,8 @@ serveCommands<Command>(
         const items = await booted().agent.wallet.search(AUDIT_RECORD);
         return { entries: items.map((i) => JSON.parse(i.value) as { seq: number }).sort((a, b) => a.seq - b.seq) };
       }
+      case 'status-list':
+        return { credential: await booted().agent.statusList() };
       case 'token':
         return { token: await booted().agent.brokerToken() };
       case 'reset':

@@ -16,14 +16,12 @@ import { argon2id } from '@noble/hashes/argon2.js';
 import { base64nopad } from '@scure/base';
 import Database from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseAnnouncement } from '../device/updater/announcement.ts';
 import { CLASS_ID, Manufacturer, sha256Hex, SimulatedDevice, VENDOR_ID } from '../device/updater/testbed.ts';
@@ -48,9 +46,8 @@ import {
 import { identityPlugin, ManufacturerIdentity, staticKeySource } from '../manufacturer/identity/index.ts';
 import { releasesPlugin, type AnnouncedRelease, type ReleaseSigner } from '../manufacturer/releases/index.ts';
 import { expectCodeAsync } from './support/assert.ts';
+import { browserSuite, DESKTOP_CONTEXT, SCREENSHOTS } from './support/browser.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SCREENSHOTS = join(root, '.cache/screenshots');
 /** Light Argon2id for tests (the service default is 19 MiB, t=2). */
 const LIGHT: Argon2Params = { m: 64, t: 1, p: 1 };
 const ADMIN = { username: 'alice', password: 'correct horse battery staple' };
@@ -465,33 +462,10 @@ describe('console: sessions, CSRF and the sign-in rate limit (real sockets)', ()
 
 // ---------------------------------------------------------------- the browser
 
-/** scripts/chromium.sh installs Debian's chromium when missing and prints its path. */
-function findChromium(): { path?: string; reason?: string } {
-  try {
-    const out = execFileSync('bash', [join(root, 'scripts/chromium.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 900_000, env: { ...process.env, CI: 'true' } });
-    const path = out.trim().split('\n').pop();
-    return path ? { path } : { reason: 'scripts/chromium.sh printed no path' };
-  } catch (e) {
-    const err = e as { status?: number; stderr?: string; message: string };
-    return { reason: `scripts/chromium.sh failed (exit ${err.status ?? '?'}): ${(err.stderr ?? err.message).trim().split('\n').slice(-3).join(' | ')}` };
-  }
-}
-
-const browserFound = findChromium();
-if (!browserFound.path) console.warn(`SKIPPING the console browser test: Chromium is not available. ${browserFound.reason}`);
-
-describe.skipIf(!browserFound.path)('console in headless Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: browserFound.path, args: ['--no-sandbox'] });
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+browserSuite('console in headless Chromium', 'the console browser test', (browser) => {
 
   async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await browser().newContext(DESKTOP_CONTEXT);
     cleanups.push(() => context.close());
     const page = await context.newPage();
     // abort/withdraw ask for confirmation

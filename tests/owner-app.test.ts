@@ -13,12 +13,11 @@
  * routing. Screenshots: .cache/screenshots/owner-*.png.
  */
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceAgent } from '../device/agent.ts';
 import { agentOptions } from '../device/testing/fixtures.ts';
@@ -43,15 +42,13 @@ import { parseSecret } from '../protocols/did/keys.ts';
 import { base64urlEncode } from '../protocols/encoding/base64url.ts';
 import { createPing } from '../protocols/messages/trust-ping.ts';
 import { expectCode, expectCodeAsync } from './support/assert.ts';
+import { browserSuite, expectNotice, PHONE_CONTEXT, SCREENSHOTS, until } from './support/browser.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SCREENSHOTS = join(root, '.cache/screenshots');
 const FACTORY_TOKEN = 'factory-token-0123456789';
 const ADMIN = { username: 'admin', password: 'correct horse battery staple' };
 const PASSPHRASE = 'my grinder wallet';
 const EXPORT_PASSPHRASE = 'export to the new phone';
-/** A phone: iPhone 12-ish CSS pixels. */
-const PHONE = { width: 390, height: 844 };
 
 beforeAll(() => installCrypto(nodeCrypto));
 afterAll(() => resetCrypto());
@@ -154,19 +151,6 @@ describe('owner app: bundle, server, push routing', () => {
 
 // ---------------------------------------------------------------- the browser
 
-function findChromium(): { path?: string; reason?: string } {
-  try {
-    const out = execFileSync('bash', [join(root, 'scripts/chromium.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 900_000, env: { ...process.env, CI: 'true' } });
-    const path = out.trim().split('\n').pop();
-    return path ? { path } : { reason: 'scripts/chromium.sh printed no path' };
-  } catch (e) {
-    const err = e as { status?: number; stderr?: string; message: string };
-    return { reason: `scripts/chromium.sh failed (exit ${err.status ?? '?'}): ${(err.stderr ?? err.message).trim().split('\n').slice(-3).join(' | ')}` };
-  }
-}
-
-const browserFound = findChromium();
-if (!browserFound.path) console.warn(`SKIPPING the owner app browser tests: Chromium is not available. ${browserFound.reason}`);
 
 async function service(): Promise<ManufacturerService> {
   const config = loadConfig({
@@ -239,26 +223,10 @@ async function staff(s: ManufacturerService) {
   };
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-describe.skipIf(!browserFound.path)('owner app in headless Chromium (phone viewport)', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: browserFound.path, args: ['--no-sandbox'] });
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+browserSuite('owner app in headless Chromium (phone viewport)', 'the owner app browser tests', (browser) => {
 
   async function phone(): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true, acceptDownloads: true });
+    const context = await browser().newContext({ ...PHONE_CONTEXT, acceptDownloads: true });
     cleanups.push(() => context.close());
     const page = await context.newPage();
     page.on('dialog', (d) => void d.accept());
@@ -270,16 +238,6 @@ describe.skipIf(!browserFound.path)('owner app in headless Chromium (phone viewp
     if (at) await page.locator(at).evaluate((el) => window.scrollBy(0, el.getBoundingClientRect().top - 64));
     await page.screenshot({ path: join(SCREENSHOTS, `owner-${name}.png`) });
   };
-
-  /** Waits for the status line to say `text` (or fails with what it said instead). */
-  async function expectNotice(page: Page, text: string | RegExp, ms = 30_000): Promise<void> {
-    const notice = page.locator('#notice');
-    try {
-      await notice.filter({ hasText: text }).waitFor({ timeout: ms });
-    } catch (e) {
-      throw new Error(`expected the notice ${String(text)}, it says: ${await notice.textContent()}`, { cause: e });
-    }
-  }
 
   it('passes the shared wallet storage suite with IndexedDbStorage in the browser', async () => {
     const app = await startOwnerApp({});

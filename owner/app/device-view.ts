@@ -28,6 +28,13 @@ function issuerOf(vc: VerifiableCredential): string {
   return typeof i === 'string' ? i : String((i as { id?: unknown })?.id ?? '');
 }
 
+/** Where the device publishes the credential's revocation: "<status list> #<index>" (undefined without one). */
+function statusOf(vc: VerifiableCredential): string | undefined {
+  const raw = vc.credentialStatus as unknown;
+  const e = (Array.isArray(raw) ? raw[0] : raw) as { statusListCredential?: unknown; statusListIndex?: unknown } | undefined;
+  return e && typeof e.statusListCredential === 'string' ? `${e.statusListCredential} #${String(e.statusListIndex)}` : undefined;
+}
+
 export function deviceView(d: PairedDevice, back: () => void): void {
   const cert = d.certificate;
   const imprint = d.imprint;
@@ -44,9 +51,12 @@ export function deviceView(d: PairedDevice, back: () => void): void {
           ['Subject (you, for this device)', String(subjectOf(imprint).id ?? d.ownerDid)],
           ['Since', String(imprint.validFrom ?? '')],
           ['Id', imprint.id],
+          ['Revocation', statusOf(imprint)],
         ],
         'imprint',
       ),
+      // the whole credential, to copy and present elsewhere (a verifier checks it with the device's status list)
+      h('details', {}, h('summary', {}, 'The credential (JSON)'), h('pre', { class: 'mono', 'data-testid': 'imprint-json' }, JSON.stringify(imprint, null, 2))),
       h('h3', {}, 'Device certificate'),
       fields(
         [

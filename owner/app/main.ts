@@ -9,11 +9,12 @@
  * authorizations, firmware approval, support, transfer); settings; export.
  *
  * Pushes (support replies, transfer-closed) reach a phone only through its
- * host: this app polls nothing and has no endpoint of its own (its pairwise
- * DIDs have no DIDComm service). A host that can hand it an envelope calls
- * `window.ssiotOwnerApp.deliver(packed)` (the simulator, a test, a native
- * wrapper's push handler); the envelope is routed to the device whose
- * pairwise owner DID it is encrypted to.
+ * host: this app has no endpoint of its own (its pairwise DIDs have no
+ * DIDComm service). It polls a push relay when the page names one (meta
+ * ssiot-push-relay: the simulator's dashboard under `npm start`), and a host
+ * that can hand it an envelope calls `window.ssiotOwnerApp.deliver(packed)`
+ * (a test, a native wrapper's push handler); either way the envelope is
+ * routed to the device whose pairwise owner DID it is encrypted to.
  */
 import { addDeviceView } from './add-device.ts';
 import { deviceView, onSupportPush } from './device-view.ts';
