@@ -1,0 +1,79 @@
+/**
+ * The firmware's settings, from the manifest's `config` section (compiled
+ * into `mc/config`; override any of them on the mcconfig command line, e.g.
+ * `mcconfig -d -m -p esp32 manifest.json ssid="my wifi" password="…"
+ * factoryUrl=http://192.168.1.20:8080 factoryToken=…`). Wi-Fi (`ssid`,
+ * `password`) is read by the SDK's own setup/network module before main.
+ * Everything is checked here once, so a typo fails at boot with the name
+ * of the setting, not later in a socket.
+ */
+import { checkPbkdfParams, type PbkdfParams } from '../../protocols/pake/registration.ts';
+import type { HardwareInfo } from '../../device/manufacture.ts';
+
+export interface FirmwareConfig {
+  /** Manufacturer service base URL (factory provisioning, POST /api/provisioning/devices); empty = no factory step. */
+  factoryUrl: string;
+  /** Bearer token of the factory station (SSIOT_FACTORY_TOKEN of the service). */
+  factoryToken: string;
+  /** mqtt://host:port of the manufacturer's broker (SSIOT_MFR_BROKER_URL); empty = no broker. */
+  brokerUrl: string;
+  /** Port of the local pairing endpoint. */
+  localPort: number;
+  /** Path of the local pairing endpoint. */
+  localPath: string;
+  /** Address advertised in the pairing DID (default: the station IP from `net`). */
+  localHost: string;
+  /** GPIO of the factory-reset button (-1 = none); held `resetHoldMs`. */
+  resetPin: number;
+  resetHoldMs: number;
+  hardware: HardwareInfo;
+  /** SUIT vendor/class UUIDs of this firmware (manufacturer's class config). */
+  suitVendorId: string;
+  suitClassId: string;
+  /** scrypt cost of the setup-code verifier: 128·N·r bytes of RAM. */
+  pbkdf: PbkdfParams;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+const str = (raw: Record<string, unknown>, name: string, fallback: string): string => {
+  const v = raw[name];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'string') throw new RangeError(`config.${name} must be a string`);
+  return v;
+};
+
+const int = (raw: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number => {
+  const v = raw[name];
+  const n = v === undefined || v === null || v === '' ? fallback : typeof v === 'number' ? v : Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`config.${name} must be an integer in [${min}, ${max}]`);
+  return n;
+};
+
+/** Reads and checks the raw `mc/config` object. `serial` falls back to `defaultSerial` (the MAC address). */
+export function readConfig(raw: Record<string, unknown>, defaultSerial: string): FirmwareConfig {
+  const logLevel = str(raw, 'logLevel', 'info');
+  if (logLevel !== 'debug' && logLevel !== 'info' && logLevel !== 'warn' && logLevel !== 'error') throw new RangeError('config.logLevel must be debug, info, warn or error');
+  const localPath = str(raw, 'localPath', '/didcomm');
+  if (!localPath.startsWith('/')) throw new RangeError('config.localPath must start with /');
+  return {
+    factoryUrl: str(raw, 'factoryUrl', ''),
+    factoryToken: str(raw, 'factoryToken', ''),
+    brokerUrl: str(raw, 'brokerUrl', ''),
+    localPort: int(raw, 'localPort', 80, 1, 65535),
+    localPath,
+    localHost: str(raw, 'localHost', ''),
+    resetPin: int(raw, 'resetPin', -1, -1, 255),
+    resetHoldMs: int(raw, 'resetHoldMs', 5000, 100, 600_000),
+    hardware: {
+      model: str(raw, 'model', 'Grinder One'),
+      serial: str(raw, 'serial', '') || defaultSerial,
+      vendorId: str(raw, 'vendorId', '0xFFF1'),
+      classId: str(raw, 'classId', 'coffee-grinder'),
+      hardwareRevision: str(raw, 'hardwareRevision', 'esp32'),
+    },
+    suitVendorId: str(raw, 'suitVendorId', 'fa6b4a53-d5ad-5fdf-be9d-e663e4d41ffe'),
+    suitClassId: str(raw, 'suitClassId', '1492af14-2569-5e48-bf42-9b2d51f2ab45'),
+    pbkdf: checkPbkdfParams({ alg: 'scrypt', N: int(raw, 'pbkdfN', 1024, 2, 1 << 20), r: int(raw, 'pbkdfR', 1, 1, 32), p: 1 }),
+    logLevel,
+  };
+}
