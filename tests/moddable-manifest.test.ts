@@ -20,7 +20,7 @@ import { KeyValueStorage } from '../protocols/wallet/kv.ts';
 import { MemoryKv } from '../device/updater/memory.ts';
 import { readConfig } from '../hosts/moddable/config.ts';
 import { moddableCrypto, type NativeDigest } from '../hosts/moddable/crypto.ts';
-import { envelopeParties } from '../hosts/moddable/envelope.ts';
+import { envelopeParties } from '../protocols/didcomm/transports/envelope-parties.ts';
 import { ModdableDeviceHost } from '../hosts/moddable/host.ts';
 import { MAX_KEY_LENGTH, preferenceStore, StorageKv, storageKey, type BufferStorage, type PreferenceApi } from '../hosts/moddable/kv.ts';
 import { qrText } from '../hosts/moddable/label.ts';

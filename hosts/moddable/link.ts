@@ -15,7 +15,7 @@ import { inboxTopic } from '../../protocols/didcomm/transports/mqtt-topics.ts';
 import { uriScheme } from '../../protocols/didcomm/transports/types.ts';
 import { DidcommError } from '../../protocols/errors.ts';
 import type { DeviceTransport, InboundHandler } from '../../device/host.ts';
-import { envelopeParties } from './envelope.ts';
+import { envelopeParties } from '../../protocols/didcomm/transports/envelope-parties.ts';
 
 /** A connected MQTT client as the link uses it (QoS 1 both ways). */
 export interface MqttPort {

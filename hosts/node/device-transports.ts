@@ -27,37 +27,14 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { MEDIA_TYPE_ENCRYPTED } from '../../protocols/didcomm/message.ts';
 import { inboxTopic } from '../../protocols/didcomm/transports/mqtt-topics.ts';
 import { uriScheme } from '../../protocols/didcomm/transports/types.ts';
-import { base64urlDecode } from '../../protocols/encoding/base64url.ts';
 import { utf8Decode } from '../../protocols/encoding/bytes.ts';
 import { DidcommError } from '../../protocols/errors.ts';
 import type { DeviceTransport, InboundHandler } from '../../device/host.ts';
 import type { MqttTransport } from './transports/mqtt.ts';
+import { envelopeParties } from '../../protocols/didcomm/transports/envelope-parties.ts';
 import { didcommReplyRoutes, type DidcommCorsOptions } from './transports/http.ts';
 
-/** Who an envelope is from and to, as its cleartext JWE headers say (DIDs, without fragments). */
-export interface EnvelopeParties {
-  /** The authcrypt sender (`skid` of the protected header); undefined for anoncrypt or non-JWE input. */
-  sender?: string;
-  recipients: string[];
-}
-
-const didOfKid = (kid: string): string => kid.split('#')[0];
-
-/** Reads the routing headers of a packed JWE (general JSON); never throws (unknown input has no parties). */
-export function envelopeParties(packed: string): EnvelopeParties {
-  try {
-    const jwe = JSON.parse(packed) as { protected?: string; recipients?: { header?: { kid?: unknown } }[] };
-    const recipients = (jwe.recipients ?? []).map((r) => r.header?.kid).filter((k): k is string => typeof k === 'string').map(didOfKid);
-    let sender: string | undefined;
-    if (typeof jwe.protected === 'string') {
-      const header = JSON.parse(utf8Decode(base64urlDecode(jwe.protected))) as { skid?: unknown };
-      if (typeof header.skid === 'string') sender = didOfKid(header.skid);
-    }
-    return { sender, recipients: [...new Set(recipients)] };
-  } catch {
-    return { recipients: [] };
-  }
-}
+export { envelopeParties, type EnvelopeParties } from '../../protocols/didcomm/transports/envelope-parties.ts';
 
 export interface LocalHttpOptions {
   host?: string;

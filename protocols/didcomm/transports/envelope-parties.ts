@@ -1,11 +1,11 @@
 /**
  * Who a packed DIDComm JWE is from and to, read from its cleartext headers
- * (no decryption: the transport stays content-blind). The same reading as
- * hosts/node/device-transports.ts `envelopeParties`, which cannot be
- * imported here (that module pulls in fastify).
+ * (no decryption: transports and brokers stay content-blind): routing for
+ * hosts that relay envelopes (the Node device link, the Moddable link, the
+ * manufacturer service's send).
  */
-import { base64urlDecode } from '../../protocols/encoding/base64url.ts';
-import { utf8Decode } from '../../protocols/encoding/bytes.ts';
+import { base64urlDecode } from '../../encoding/base64url.ts';
+import { utf8Decode } from '../../encoding/bytes.ts';
 
 export interface EnvelopeParties {
   /** The authcrypt sender (`skid`), a DID without fragment; undefined for anoncrypt or non-JWE input. */
