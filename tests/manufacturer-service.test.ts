@@ -19,11 +19,11 @@ import { MqttTransport } from '../hosts/node/transports/mqtt.ts';
 import { OwnerAgent } from '../owner/agent.ts';
 import { resetCrypto } from '../protocols/crypto/index.ts';
 import { createDefaultResolver } from '../protocols/did/resolver.ts';
-import { base64urlEncode } from '../protocols/encoding/base64url.ts';
 import { verifyDeviceCertificate } from '../protocols/vc/device-credentials.ts';
-import { startService, type ManufacturerService } from '../manufacturer/service/app.ts';
+import type { ManufacturerService } from '../manufacturer/service/app.ts';
+import { staffSession, startTestService, TEST_FACTORY_TOKEN } from './support/service.ts';
 import { loadSupportThread } from '../device/support.ts';
-import { GRINDER_CLASS, loadConfig } from '../manufacturer/service/config.ts';
+import { GRINDER_CLASS } from '../manufacturer/service/config.ts';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -32,9 +32,7 @@ afterEach(async () => {
 });
 
 const quiet = { log: () => {} };
-const FACTORY_TOKEN = 'factory-token-0123456789';
-const ADMIN = { username: 'admin', password: 'correct horse battery staple' };
-const LIGHT_ARGON2 = { m: 256, t: 1, p: 1 };
+const FACTORY_TOKEN = TEST_FACTORY_TOKEN;
 
 function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'ssiot-mfr-'));
@@ -43,37 +41,12 @@ function tempDir(): string {
 }
 
 async function service(dir = tempDir()): Promise<ManufacturerService> {
-  const config = loadConfig({
-    SSIOT_MFR_DATA_DIR: dir,
-    SSIOT_MFR_HTTP_PORT: '0',
-    SSIOT_MFR_MQTT_PORT: '0',
-    SSIOT_MFR_WS_PORT: '0',
-    SSIOT_MASTER_KEY: base64urlEncode(new Uint8Array(32).fill(9)),
-    SSIOT_FACTORY_TOKEN: FACTORY_TOKEN,
-    SSIOT_ADMIN_USER: ADMIN.username,
-    SSIOT_ADMIN_PASSWORD: ADMIN.password,
-  });
-  const s = await startService({ config, logger: false, argon2: LIGHT_ARGON2 });
+  const s = await startTestService(dir);
   cleanups.push(() => s.close());
   return s;
 }
 
-/** A signed-in staff member: JSON calls with the session cookie and the CSRF token. */
-async function staff(s: ManufacturerService) {
-  const res = await fetch(`${s.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
-  expect(res.status).toBe(200);
-  const cookie = (res.headers.get('set-cookie') as string).split(';')[0];
-  const { csrfToken } = (await res.json()) as { csrfToken: string };
-  return async (method: string, path: string, body?: unknown, type = 'application/json'): Promise<{ status: number; body: any }> => {
-    const r = await fetch(`${s.url}${path}`, {
-      method,
-      headers: { cookie, 'x-csrf-token': csrfToken, ...(body === undefined ? {} : { 'content-type': type }) },
-      body: body === undefined ? undefined : type === 'application/json' ? JSON.stringify(body) : new Blob([body as Uint8Array<ArrayBuffer>]),
-    });
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : undefined };
-  };
-}
+const staff = staffSession;
 
 async function provision(s: ManufacturerService, agent: DeviceAgent, token: string | undefined = FACTORY_TOKEN): Promise<Response> {
   return fetch(`${s.url}/api/provisioning/devices`, {

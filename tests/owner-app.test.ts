@@ -27,8 +27,9 @@ import { NodeDeviceHost } from '../hosts/node/device-host.ts';
 import { DeviceLink, LocalHttpTransport } from '../hosts/node/device-transports.ts';
 import { httpImageSource } from '../hosts/node/http-images.ts';
 import { MqttTransport } from '../hosts/node/transports/mqtt.ts';
-import { startService, type ManufacturerService } from '../manufacturer/service/app.ts';
-import { GRINDER_CLASS, loadConfig } from '../manufacturer/service/config.ts';
+import type { ManufacturerService } from '../manufacturer/service/app.ts';
+import { GRINDER_CLASS } from '../manufacturer/service/config.ts';
+import { staffSession, startTestService, TEST_FACTORY_TOKEN } from './support/service.ts';
 import { generateOwnerDid, type PairedDevice } from '../owner/agent.ts';
 import { buildOwnerApp } from '../owner/app/bundle.ts';
 import { installBrowserCrypto, mappedWebvhFetch } from '../owner/app/platform.ts';
@@ -39,14 +40,12 @@ import { createDefaultResolver } from '../protocols/did/resolver.ts';
 import { packEncrypted } from '../protocols/didcomm/pack.ts';
 import { createSecretsResolver } from '../protocols/didcomm/secrets.ts';
 import { parseSecret } from '../protocols/did/keys.ts';
-import { base64urlEncode } from '../protocols/encoding/base64url.ts';
 import { createPing } from '../protocols/messages/trust-ping.ts';
 import { expectCode, expectCodeAsync } from './support/assert.ts';
 import { browserSuite, expectNotice, PHONE_CONTEXT, SCREENSHOTS, until } from './support/browser.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const FACTORY_TOKEN = 'factory-token-0123456789';
-const ADMIN = { username: 'admin', password: 'correct horse battery staple' };
+const FACTORY_TOKEN = TEST_FACTORY_TOKEN;
 const PASSPHRASE = 'my grinder wallet';
 const EXPORT_PASSPHRASE = 'export to the new phone';
 
@@ -153,17 +152,7 @@ describe('owner app: bundle, server, push routing', () => {
 
 
 async function service(): Promise<ManufacturerService> {
-  const config = loadConfig({
-    SSIOT_MFR_DATA_DIR: tempDir(),
-    SSIOT_MFR_HTTP_PORT: '0',
-    SSIOT_MFR_MQTT_PORT: '0',
-    SSIOT_MFR_WS_PORT: '0',
-    SSIOT_MASTER_KEY: base64urlEncode(new Uint8Array(32).fill(9)),
-    SSIOT_FACTORY_TOKEN: FACTORY_TOKEN,
-    SSIOT_ADMIN_USER: ADMIN.username,
-    SSIOT_ADMIN_PASSWORD: ADMIN.password,
-  });
-  const s = await startService({ config, logger: false, argon2: { m: 256, t: 1, p: 1 } });
+  const s = await startTestService(tempDir());
   cleanups.push(() => s.close());
   return s;
 }
@@ -207,21 +196,7 @@ async function grinder(s: ManufacturerService, serial: string, appOrigin: string
   return Object.assign(g, { agent, label });
 }
 
-/** A signed-in staff member's JSON calls. */
-async function staff(s: ManufacturerService) {
-  const res = await fetch(`${s.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
-  const cookie = (res.headers.get('set-cookie') as string).split(';')[0];
-  const { csrfToken } = (await res.json()) as { csrfToken: string };
-  return async (method: string, path: string, body?: unknown, type = 'application/json'): Promise<{ status: number; body: any }> => {
-    const r = await fetch(`${s.url}${path}`, {
-      method,
-      headers: { cookie, 'x-csrf-token': csrfToken, ...(body === undefined ? {} : { 'content-type': type }) },
-      body: body === undefined ? undefined : type === 'application/json' ? JSON.stringify(body) : new Blob([body as Uint8Array<ArrayBuffer>]),
-    });
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : undefined };
-  };
-}
+const staff = staffSession;
 
 browserSuite('owner app in headless Chromium (phone viewport)', 'the owner app browser tests', (browser) => {
 

@@ -17,21 +17,20 @@ import { HttpRequester } from '../hosts/node/device-transports.ts';
 import { OwnerAgent, type PairedDevice } from '../owner/agent.ts';
 import { resetCrypto } from '../protocols/crypto/index.ts';
 import { createDefaultResolver } from '../protocols/did/resolver.ts';
-import { base64urlEncode } from '../protocols/encoding/base64url.ts';
-import { startService, type ManufacturerService } from '../manufacturer/service/app.ts';
-import { GRINDER_CLASS, loadConfig } from '../manufacturer/service/config.ts';
+import type { ManufacturerService } from '../manufacturer/service/app.ts';
+import { GRINDER_CLASS } from '../manufacturer/service/config.ts';
+import { staffSession, startTestService, TEST_FACTORY_TOKEN, type StaffApi } from './support/service.ts';
 import { startFleet, type Fleet } from '../simulator/fleet.ts';
 import type { DeviceView } from '../simulator/virtual-device.ts';
 import { expectCodeAsync } from './support/assert.ts';
 
-const FACTORY_TOKEN = 'factory-token-0123456789';
-const ADMIN = { username: 'admin', password: 'correct horse battery staple' };
+const FACTORY_TOKEN = TEST_FACTORY_TOKEN;
 const ROOT = join(import.meta.dirname, '..');
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 let s: ManufacturerService;
 let fleet: Fleet;
-let staffApi: (method: string, path: string, body?: unknown, type?: string) => Promise<{ status: number; body: any }>;
+let staffApi: StaffApi;
 
 function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'ssiot-sim-'));
@@ -64,32 +63,11 @@ function owner(): OwnerAgent {
 }
 
 beforeAll(async () => {
-  const config = loadConfig({
-    SSIOT_MFR_DATA_DIR: tempDir(),
-    SSIOT_MFR_HTTP_PORT: '0',
-    SSIOT_MFR_MQTT_PORT: '0',
-    SSIOT_MFR_WS_PORT: '0',
-    SSIOT_MASTER_KEY: base64urlEncode(new Uint8Array(32).fill(9)),
-    SSIOT_FACTORY_TOKEN: FACTORY_TOKEN,
-    SSIOT_ADMIN_USER: ADMIN.username,
-    SSIOT_ADMIN_PASSWORD: ADMIN.password,
-  });
-  s = await startService({ config, logger: false, argon2: { m: 256, t: 1, p: 1 } });
+  s = await startTestService(tempDir());
   cleanups.push(() => s.close());
   fleet = await startFleet({ service: { url: s.url, factoryToken: FACTORY_TOKEN, brokerUrl: s.brokerUrl }, count: 3, dataDir: tempDir(), grindIntervalMs: 100, rebootDelayMs: 50, cors: { origins: ['http://phone.example'] } });
   cleanups.push(() => fleet.close());
-  const res = await fetch(`${s.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
-  const cookie = (res.headers.get('set-cookie') as string).split(';')[0];
-  const { csrfToken } = (await res.json()) as { csrfToken: string };
-  staffApi = async (method, path, body, type = 'application/json') => {
-    const r = await fetch(`${s.url}${path}`, {
-      method,
-      headers: { cookie, 'x-csrf-token': csrfToken, ...(body === undefined ? {} : { 'content-type': type }) },
-      body: body === undefined ? undefined : type === 'application/json' ? JSON.stringify(body) : new Blob([body as Uint8Array<ArrayBuffer>]),
-    });
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : undefined };
-  };
+  staffApi = await staffSession(s);
 }, 60_000);
 
 afterAll(async () => {
