@@ -15,21 +15,20 @@
  * later message (the manufacturer's answer over MQTT) is kept and fetched with `collect`.
  * Platform-neutral (XS).
  */
-import { installCrypto } from '../protocols/crypto/index.ts';
 import { base64urlDecode } from '../protocols/encoding/base64url.ts';
-import { DidcommError } from '../protocols/errors.ts';
 import type { LogEntry } from '../protocols/did/webvh/types.ts';
 import type { PbkdfParams } from '../protocols/pake/registration.ts';
 import { DeviceAgent, type DeviceAgentOptions } from '../device/agent.ts';
-import type { DeviceTransport, InboundHandler, LabelOutput } from '../device/host.ts';
+import type { LabelOutput } from '../device/host.ts';
 import { loadPairing } from '../device/manufacture.ts';
 import { manufacturerContact, type ManufacturerContact } from '../device/manufacturer-link.ts';
 import { AUDIT_RECORD } from '../device/policy.ts';
 import { loadGrinder, saveGrinder } from '../device/telemetry.ts';
-import { MemoryDeviceHost, MemoryNetwork, type MemoryDeviceHostOptions } from '../device/testing/memory-host.ts';
+import { MemoryDeviceHost, type MemoryDeviceHostOptions } from '../device/testing/memory-host.ts';
 import type { ImageSource } from '../device/updater/host.ts';
 import { MemorySlots } from '../device/updater/memory.ts';
 import { UPDATE_RECORD_KEY } from '../device/updater/updater.ts';
+import { ForwardingNetwork, installHostRandom } from '../hosts/xs/host-bridge.ts';
 import { askHost, serveCommands } from '../bench/xs-handler.ts';
 import { grindCycle, grinderView } from './grind.ts';
 
@@ -60,31 +59,9 @@ type Command = { now: number } & (
   | { op: 'gc' }
 );
 
-installCrypto({
-  randomBytes(length: number) {
-    const r = askHost({ op: 'random', length });
-    if (r.length !== length) throw new Error('short random');
-    return r;
-  },
-});
+installHostRandom();
 
-const decoder = new TextDecoder();
 
-/** Inbound comes from Node as `receive` commands; the device's sends go to Node. */
-class ForwardingNetwork extends MemoryNetwork {
-  inbound: InboundHandler | undefined;
-  override transport(endpoint: string): DeviceTransport {
-    return {
-      endpoint,
-      send: async (to, packed) => {
-        const r = JSON.parse(decoder.decode(askHost({ op: 'send', endpoint: to, packed }))) as { reply?: string | null; error?: string };
-        if (r.error !== undefined) throw new DidcommError('didcomm.transport_failed', r.error);
-        return r.reply ?? undefined;
-      },
-      listen: (handler) => void (this.inbound = handler),
-    };
-  }
-}
 
 /** Firmware images read through Node (one host command per chunk). */
 const nodeImages: ImageSource = {

@@ -15,17 +15,16 @@
  *   (reply `{reply}`) | push {packed} (the support relay's push channel to the owner).
  * Platform-neutral (XS).
  */
-import { installCrypto } from '../../protocols/crypto/index.ts';
 import { TEST_PBKDF } from '../../protocols/pake/registration.ts';
 import type { LogEntry } from '../../protocols/did/webvh/types.ts';
 import { DeviceAgent, type DeviceAgentOptions } from '../../device/agent.ts';
-import type { DeviceTransport, InboundHandler } from '../../device/host.ts';
 import { setManufacturerContact, type ManufacturerContact } from '../../device/manufacturer-link.ts';
 import { loadSupportThread, supportFeature } from '../../device/support.ts';
-import { MemoryDeviceHost, MemoryNetwork, type MemoryDeviceHostOptions } from '../../device/testing/memory-host.ts';
+import { MemoryDeviceHost, type MemoryDeviceHostOptions } from '../../device/testing/memory-host.ts';
 import { makeImage, sha256Hex, TEST_FIRMWARE } from '../../device/testing/firmware.ts';
 import { MemorySlots } from '../../device/updater/memory.ts';
 import { loadTrustedState } from '../../device/updater/trusted-state.ts';
+import { ForwardingNetwork, installHostRandom } from './host-bridge.ts';
 import { askHost, serveCommands } from '../../bench/xs-handler.ts';
 
 type Command =
@@ -42,30 +41,9 @@ type Command =
   | { op: 'reset' }
   | { op: 'gc' };
 
-installCrypto({
-  randomBytes(length: number) {
-    const r = askHost({ op: 'random', length });
-    if (r.length !== length) throw new Error('short random');
-    return r;
-  },
-});
+installHostRandom();
 
-const decoder = new TextDecoder();
 
-/** The device's network: inbound comes from Node as `receive` commands, outbound goes to Node. */
-class ForwardingNetwork extends MemoryNetwork {
-  inbound: InboundHandler | undefined;
-  override transport(endpoint: string): DeviceTransport {
-    return {
-      endpoint,
-      send: async (to, packed) => {
-        const r = JSON.parse(decoder.decode(askHost({ op: 'send', endpoint: to, packed }))) as { reply?: string | null };
-        return r.reply ?? undefined;
-      },
-      listen: (handler) => void (this.inbound = handler),
-    };
-  }
-}
 
 /** The memory host with firmware slots big enough for the story's update image. */
 class XsDeviceHost extends MemoryDeviceHost {
