@@ -501,6 +501,13 @@ describe('label, settings, URLs and the host object', () => {
     expectCode(() => readConfig({ pbkdfN: 1000 }, 'x'), 'pake.invalid_params'); // not a power of two
   });
 
+  it('reads the reportHeap switch from JSON or the command line', () => {
+    expect(readConfig({}, 'x').reportHeap).toBe(false);
+    for (const on of [true, 1, '1', 'true']) expect(readConfig({ reportHeap: on }, 'x').reportHeap).toBe(true);
+    for (const off of [false, 0, '0', 'false', '']) expect(readConfig({ reportHeap: off }, 'x').reportHeap).toBe(false);
+    expect(() => readConfig({ reportHeap: 'yes' }, 'x')).toThrow(/config\.reportHeap/);
+  });
+
   it('parses the http and mqtt URLs the clients take and refuses TLS', () => {
     expect(parseHostPort('http://127.0.0.1:8080/api?x=1')).toEqual({ scheme: 'http', host: '127.0.0.1', port: 8080, path: '/api?x=1' });
     expect(parseHostPort('mqtt://broker.local')).toEqual({ scheme: 'mqtt', host: 'broker.local', port: 1883, path: '/' });

@@ -33,6 +33,8 @@ export interface FirmwareConfig {
   /** scrypt cost of the setup-code verifier: 128·N·r bytes of RAM. */
   pbkdf: PbkdfParams;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Log the XS heap figures (heap.ts) after boot, after provisioning and on the first broker connection. */
+  reportHeap: boolean;
 }
 
 const str = (raw: Record<string, unknown>, name: string, fallback: string): string => {
@@ -47,6 +49,15 @@ const int = (raw: Record<string, unknown>, name: string, fallback: number, min: 
   const n = v === undefined || v === null || v === '' ? fallback : typeof v === 'number' ? v : Number(v);
   if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`config.${name} must be an integer in [${min}, ${max}]`);
   return n;
+};
+
+/** A switch: JSON true/false, or 0/1/"true"/"false" as an mcconfig command line (`reportHeap=1`) gives it. */
+const bool = (raw: Record<string, unknown>, name: string, fallback: boolean): boolean => {
+  const v = raw[name];
+  if (v === undefined || v === null || v === '') return fallback;
+  if (v === true || v === 1 || v === '1' || v === 'true') return true;
+  if (v === false || v === 0 || v === '0' || v === 'false') return false;
+  throw new RangeError(`config.${name} must be true or false`);
 };
 
 /** Reads and checks the raw `mc/config` object. `serial` falls back to `defaultSerial` (the MAC address). */
@@ -75,5 +86,6 @@ export function readConfig(raw: Record<string, unknown>, defaultSerial: string):
     suitClassId: str(raw, 'suitClassId', '1492af14-2569-5e48-bf42-9b2d51f2ab45'),
     pbkdf: checkPbkdfParams({ alg: 'scrypt', N: int(raw, 'pbkdfN', 1024, 2, 1 << 20), r: int(raw, 'pbkdfR', 1, 1, 32), p: 1 }),
     logLevel,
+    reportHeap: bool(raw, 'reportHeap', false),
   };
 }

@@ -23,6 +23,7 @@ import { watchResetButton } from './button.ts';
 import { readConfig } from './config.ts';
 import { moddableCrypto } from './crypto.ts';
 import { drawQr } from './display.ts';
+import { heapFigures } from './heap.ts';
 import { ModdableDeviceHost } from './host.ts';
 import { StorageKv, type BufferStorage } from './kv.ts';
 import { qrText } from './label.ts';
@@ -58,6 +59,12 @@ async function main(): Promise<void> {
   const stores = openStores();
   const cfg = readConfig(rawConfig, defaultSerial(stores.updater, randomBytes));
   const logger = lineLogger(print, cfg.logLevel);
+  const reportHeap = (phase: string): void => {
+    if (!cfg.reportHeap) return;
+    const figures = heapFigures();
+    logger.log('info', 'heap', figures ? { phase, ...figures } : { phase, unavailable: 'build with -d or -i for instrumentation' });
+  };
+  reportHeap('loaded');
   const localHost = cfg.localHost || Net.get('IP') || '127.0.0.1';
   const endpoint = `http://${localHost}:${cfg.localPort}${cfg.localPath}`;
   const kv = new StorageKv(stores.updater);
@@ -97,6 +104,7 @@ async function main(): Promise<void> {
   startLocalServer({ port: cfg.localPort, path: cfg.localPath, handle: (p) => link.receiveHttp(p), logger });
   logger.log('info', 'local endpoint', { endpoint });
   if (cfg.resetPin >= 0) watchResetButton({ pin: cfg.resetPin, holdMs: cfg.resetHoldMs, onLongPress: () => host.factoryReset() });
+  reportHeap('boot');
 
   if (agent.state.lifecycle === 'factory' && cfg.factoryUrl) {
     const res = await httpPostJson(
@@ -108,9 +116,11 @@ async function main(): Promise<void> {
     if (res.status !== 201 || !body.log) throw new Error(`provisioning answered HTTP ${res.status} ${body.error?.code ?? ''}`);
     await agent.installCertificate(body.certificate, body.log, body.contact ? { contact: body.contact } : {});
     logger.log('info', 'manufactured', { did: agent.identity.did });
+    reportHeap('manufactured');
   }
 
   if (cfg.brokerUrl && (await manufacturerContact(agent.wallet))) {
+    let connectedOnce = false;
     keepBrokerConnection({
       url: cfg.brokerUrl,
       clientId: clientIdFor(agent.identity.did),
@@ -119,6 +129,8 @@ async function main(): Promise<void> {
       onConnected(port) {
         link.attachMqtt(port);
         logger.log('info', 'broker connected', { url: cfg.brokerUrl });
+        if (!connectedOnce) reportHeap('broker');
+        connectedOnce = true;
       },
       onDisconnected: () => link.detachMqtt(),
       onMessage: (_topic, payload) => {

@@ -326,3 +326,28 @@ declare module 'moddable:time' {
   const Time: { readonly ticks: number };
   export { Time as default };
 }
+
+// typings/instrumentation.d.ts (the names this host reads; the SDK's list has more)
+declare module 'moddable:instrumentation' {
+  type InstrumentationKeys =
+    | 'System Free Memory'
+    | 'XS Slot Heap Used'
+    | 'XS Chunk Heap Used'
+    | 'XS Keys Used'
+    | 'XS Garbage Collection Count'
+    | 'XS Modules Loaded'
+    | 'XS Stack Used'
+    | 'XS Promises Settled';
+  const Instrumentation: {
+    get: (what: number | undefined) => number | undefined;
+    map: (name: InstrumentationKeys) => number | undefined;
+    name: (what: number | undefined) => string | undefined;
+  };
+  export { Instrumentation as default };
+}
+
+// typings/debug.d.ts
+declare module 'moddable:debug' {
+  const Debug: { gc: (enable?: boolean) => void };
+  export { Debug as default };
+}
