@@ -24,7 +24,6 @@
  *   the sender DID (`skid`), one exchange per sender DID at a time.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { MEDIA_TYPE_ENCRYPTED } from '../../protocols/didcomm/message.ts';
 import { inboxTopic } from '../../protocols/didcomm/transports/mqtt-topics.ts';
 import { uriScheme } from '../../protocols/didcomm/transports/types.ts';
 import { utf8Decode } from '../../protocols/encoding/bytes.ts';
@@ -32,6 +31,7 @@ import { DidcommError } from '../../protocols/errors.ts';
 import type { DeviceTransport, InboundHandler } from '../../device/host.ts';
 import type { MqttTransport } from './transports/mqtt.ts';
 import { envelopeParties } from '../../protocols/didcomm/transports/envelope-parties.ts';
+import { HttpRequester } from '../../owner/http-requester.ts';
 import { didcommReplyRoutes, type DidcommCorsOptions } from './transports/http.ts';
 
 export { envelopeParties, type EnvelopeParties } from '../../protocols/didcomm/transports/envelope-parties.ts';
@@ -84,31 +84,8 @@ export class LocalHttpTransport implements DeviceTransport {
   }
 }
 
-/** POSTs an envelope to a local HTTP endpoint and returns the reply body (the phone's transport). */
-export class HttpRequester {
-  constructor(private readonly timeoutMs = 15_000) {}
-
-  async send(endpoint: string, packed: string): Promise<string | undefined> {
-    const scheme = uriScheme(endpoint);
-    if (scheme !== 'http' && scheme !== 'https') throw new DidcommError('didcomm.unsupported_endpoint', 'not an http(s) endpoint');
-    let res: Response;
-    try {
-      res = await fetch(endpoint, {
-        method: 'POST',
-        headers: { 'content-type': MEDIA_TYPE_ENCRYPTED },
-        body: packed,
-        redirect: 'error',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (e) {
-      throw new DidcommError('didcomm.transport_failed', `POST to the endpoint failed (${(e as { name?: string }).name ?? 'network error'})`, { cause: e });
-    }
-    const body = await res.text();
-    if (res.status === 202) return undefined;
-    if (res.status === 200 && body.length > 0) return body;
-    throw new DidcommError('didcomm.transport_failed', `the endpoint answered HTTP ${res.status}`);
-  }
-}
+/** The owner's fetch-based request/response transport (owner/http-requester.ts), also for Node callers. */
+export { HttpRequester };
 
 /**
  * The device's transport on the Node host: the local HTTP endpoint (the one

@@ -8,9 +8,7 @@ import { createDefaultResolver, type DidResolverRegistry } from '../../protocols
 import { didToHttpsUrl } from '../../protocols/did/webvh/did.ts';
 import { webvhResolver, type WebvhFetch } from '../../protocols/did/webvh/resolve.ts';
 import type { DidDocument } from '../../protocols/did/types.ts';
-import { MEDIA_TYPE_ENCRYPTED } from '../../protocols/didcomm/message.ts';
-import { DidError, DidcommError } from '../../protocols/errors.ts';
-import type { OwnerTransport } from '../agent.ts';
+import { DidError } from '../../protocols/errors.ts';
 
 /** getRandomValues fills at most 65536 bytes per call (Web Crypto spec). */
 const MAX_RANDOM_CHUNK = 65536;
@@ -26,37 +24,8 @@ export function installBrowserCrypto(c: Crypto = globalThis.crypto): void {
   });
 }
 
-/**
- * DIDComm request/response over HTTP from the browser (the device's local
- * endpoint, the manufacturer's owner endpoint; both answer in the HTTP
- * response and send CORS headers for this app's origin): 200 + body is the
- * reply, 202 is "no reply" (hosts/node/device-transports.ts HttpRequester,
- * the Node twin of this class).
- */
-export class BrowserTransport implements OwnerTransport {
-  constructor(private readonly timeoutMs = 15_000) {}
-
-  async send(endpoint: string, packed: string): Promise<string | undefined> {
-    if (!/^https?:\/\//i.test(endpoint)) throw new DidcommError('didcomm.unsupported_endpoint', 'not an http(s) endpoint');
-    let res: Response;
-    try {
-      res = await fetch(endpoint, {
-        method: 'POST',
-        headers: { 'content-type': MEDIA_TYPE_ENCRYPTED },
-        body: packed,
-        redirect: 'error',
-        credentials: 'omit',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (e) {
-      throw new DidcommError('didcomm.transport_failed', `POST to ${endpoint} failed (${(e as { name?: string }).name ?? 'network error'}; a device's endpoint must allow this app's origin)`, { cause: e });
-    }
-    const body = await res.text();
-    if (res.status === 202) return undefined;
-    if (res.status === 200 && body.length > 0) return body;
-    throw new DidcommError('didcomm.transport_failed', `the endpoint answered HTTP ${res.status}`);
-  }
-}
+/** DIDComm request/response over HTTP from the browser: the owner's one transport (owner/http-requester.ts). */
+export { HttpRequester as BrowserTransport } from '../http-requester.ts';
 
 /**
  * The did:webvh fetch with the app's explicit "manufacturer service URL"
