@@ -30,9 +30,7 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { base64urlEncode } from '../protocols/encoding/base64url.ts';
-import { startService } from '../manufacturer/service/app.ts';
-import { loadConfig } from '../manufacturer/service/config.ts';
+import { startTestService, TEST_FACTORY_TOKEN } from '../tests/support/service.ts';
 import { benchArgs, formatTable, log, printJson } from './support.ts';
 
 interface ChildResult {
@@ -48,7 +46,7 @@ interface ChildResult {
   connected: number;
 }
 
-const FACTORY_TOKEN = 'bench-factory-token-0123456789';
+const FACTORY_TOKEN = TEST_FACTORY_TOKEN;
 const MB = 1024 * 1024;
 
 function gc(): void {
@@ -140,15 +138,7 @@ async function main(): Promise<void> {
   const xsSizes = list('--xs', '10,50');
   const startup = list('--startup', '1000');
   const dir = mkdtempSync(join(tmpdir(), 'ssiot-bench-mfr-'));
-  const config = loadConfig({
-    SSIOT_MFR_DATA_DIR: dir,
-    SSIOT_MFR_HTTP_PORT: '0',
-    SSIOT_MFR_MQTT_PORT: '0',
-    SSIOT_MFR_WS_PORT: '0',
-    SSIOT_MASTER_KEY: base64urlEncode(new Uint8Array(32).fill(3)),
-    SSIOT_FACTORY_TOKEN: FACTORY_TOKEN,
-  });
-  const s = await startService({ config, logger: false });
+  const s = await startTestService(dir);
   const service = ['--service-url', s.url, '--broker-url', s.brokerUrl];
   const rows: ChildResult[] = [];
   try {

@@ -19,7 +19,7 @@ import type { DeviceHost, DeviceTransport, LabelOutput, Logger, LogLevel } from 
 import type { ImageSource, KeyValueStore as UpdaterKv } from '../device/updater/host.ts';
 import { MemoryKv, MemorySlots } from '../device/updater/memory.ts';
 import { nodeCrypto } from '../hosts/node/crypto.ts';
-import { FileKv } from '../hosts/node/device-host.ts';
+import { FileKv, nodeTimer } from '../hosts/node/device-host.ts';
 import { FileSlots } from '../hosts/node/slots.ts';
 import { DirectoryKeyValue } from '../hosts/node/wallet/kv-dir.ts';
 import { MemoryKeyValue, type KeyValueStore } from '../protocols/wallet/kv.ts';
@@ -111,9 +111,7 @@ export class SimHost implements DeviceHost {
   }
 
   setTimer(ms: number, callback: () => void): () => void {
-    const t = setTimeout(callback, ms);
-    t.unref();
-    return () => clearTimeout(t);
+    return nodeTimer(ms, callback);
   }
 
   restart(): void {

@@ -88,6 +88,13 @@ export interface NodeDeviceHostOptions {
   restart?: () => void | Promise<void>;
 }
 
+/** DeviceHost.setTimer on Node: unref'd, so a pending wait never keeps the process alive. */
+export function nodeTimer(ms: number, callback: () => void): () => void {
+  const t = setTimeout(callback, ms);
+  t.unref();
+  return () => clearTimeout(t);
+}
+
 export class NodeDeviceHost implements DeviceHost {
   readonly dir: string;
   readonly walletStore: DirectoryKeyValue;
@@ -132,11 +139,8 @@ export class NodeDeviceHost implements DeviceHost {
     return Date.now();
   }
 
-  /** Unref'd: a pending wait never keeps the process alive. */
   setTimer(ms: number, callback: () => void): () => void {
-    const t = setTimeout(callback, ms);
-    t.unref();
-    return () => clearTimeout(t);
+    return nodeTimer(ms, callback);
   }
 
   onFactoryReset(handler: () => Promise<void>): void {
