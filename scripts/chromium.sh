@@ -25,18 +25,10 @@ find_binary() {
 
 if find_binary; then exit 0; fi
 
-if [ "$(id -u)" != "0" ]; then
-  log "Chromium is not installed and this is not root: cannot apt-get install it (install the Debian package 'chromium', or set SSIOT_CHROMIUM)"
-  exit 3
-fi
-if ! command -v apt-get >/dev/null; then
-  log "Chromium is not installed and apt-get is not available (not a Debian-based system?); set SSIOT_CHROMIUM"
-  exit 3
-fi
-
 log "installing the Debian package chromium"
+# apt-install.sh says why it cannot (not root, no apt-get, no mirror) and exits 3
 if ! bash "$(dirname "$0")/apt-install.sh" chromium; then
-  log "apt-get install chromium failed (see above)"
+  log "Chromium is not installed and could not be (see above); or set SSIOT_CHROMIUM"
   exit 3
 fi
 if ! find_binary; then
