@@ -142,6 +142,14 @@ export interface ManufacturerAgentState {
   authorizations?: HeldAuthorization[];
 }
 
+/** What the agent keeps of its observation lists (reports, answers, proofs): the newest ones, so a long-running service stays bounded. */
+export const KEPT_OBSERVATIONS = 1000;
+
+function keepLast<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length > KEPT_OBSERVATIONS) list.splice(0, list.length - KEPT_OBSERVATIONS);
+}
+
 /** A new agent identity: a did:peer:2 whose DIDComm service is `endpoint`. */
 export function generateAgentIdentity(endpoint: string): AgentIdentity {
   const me = generateDidPeer2({ serviceUri: endpoint });
@@ -280,7 +288,7 @@ export class ManufacturerAgent {
         const code = parseProblemReport(msg).code;
         const rec = this.introductions.get(msg.pthid ?? msg.thid ?? '');
         if (rec && rec.device === from && code === INTRODUCTION_DECLINED) rec.status = 'declined-by-other';
-        else this.problems.push({ device: from, thid: msg.thid ?? msg.pthid, code });
+        else keepLast(this.problems, { device: from, thid: msg.thid ?? msg.pthid, code });
         return undefined;
       }
       case GRANT_TYPE:
@@ -332,20 +340,20 @@ export class ManufacturerAgent {
       }
       case FIRMWARE_PROGRESS_TYPE: {
         const { sequence, status } = validateFirmwareProgress(msg).body;
-        this.firmwareProgress.push({ device: from, sequence, status });
+        keepLast(this.firmwareProgress, { device: from, sequence, status });
         return undefined;
       }
       case FIRMWARE_STATUS_TYPE: {
         // the report is signed by the device's did:key (the certificate subject); the DIDComm sender is its link DID
         const jws = validateFirmwareStatus(msg).body.report;
         const report = await verifyStatusReport(jws, (kid) => publicKeyFromDidKey(kid.split('#')[0]));
-        this.firmwareReports.push({ device: from, report });
+        keepLast(this.firmwareReports, { device: from, report });
         await this.o.onFirmwareStatus?.(from, report, jws);
         return undefined;
       }
       case DIAGNOSTICS_RESPONSE_TYPE:
         // over a broker the device's answer to requestDiagnostics arrives as a message of its own
-        this.diagnostics.push({ device: from, thid: msg.thid, body: validateDiagnosticsResponse(msg).body as Record<string, unknown> });
+        keepLast(this.diagnostics, { device: from, thid: msg.thid, body: validateDiagnosticsResponse(msg).body as Record<string, unknown> });
         return undefined;
       default:
         return this.problem(msg, 'e.p.msg.unsupported', me);
@@ -421,7 +429,7 @@ export class ManufacturerAgent {
       now: new Date(this.now()),
       checkStatus: this.o.checkStatus,
     });
-    this.proofs.push(result);
+    keepLast(this.proofs, result);
     await this.o.onOwnershipProof?.(result);
     return buildPresentationAck({ from: me, to: [msg.from as string], thid, ack: msg.id, verified: result.verified, checks: result.checks, errors: result.errors });
   }
