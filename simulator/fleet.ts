@@ -16,7 +16,7 @@
 import { PushOutbox } from './pushes.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DidcommCorsOptions } from '../hosts/node/transports/http.ts';
+import type { DidcommCorsOptions } from '../protocols/didcomm/transports/cors.ts';
 import { TEST_PBKDF, type PbkdfParams } from '../protocols/pake/registration.ts';
 import { GRINDER_CLASS, type DeviceClassConfig } from '../manufacturer/service/config.ts';
 import { startDashboard, type Dashboard } from './dashboard.ts';

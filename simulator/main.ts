@@ -19,6 +19,7 @@
  * --label-link-base makes each label link `<base>#<label URL>` (an owner app's pairing page).
  * --cors-origins lets a browser phone app on those origins ('*' = any) POST to the devices' endpoints.
  */
+import { parseCorsOrigins } from '../protocols/didcomm/transports/cors.ts';
 import { ACTIONS, type Action } from './dashboard.ts';
 import { startFleet, type Engine } from './fleet.ts';
 import type { StorageKind } from './host.ts';
@@ -89,7 +90,7 @@ async function run(argv: string[]): Promise<void> {
     host: opt('--host'),
     grindIntervalMs: num('--grind-ms', 5000),
     serialPrefix: opt('--serial-prefix'),
-    cors: cors === undefined ? undefined : { origins: cors === '*' ? '*' : cors.split(',') },
+    cors: cors === undefined ? undefined : parseCorsOrigins(cors),
     dashboard: { port: num('--port', 0) },
     labelLink: base ? (url) => `${base}#${url}` : undefined,
     echo: verbose ? (line) => process.stderr.write(line + '\n') : undefined,

@@ -12,7 +12,7 @@
  */
 import type { DeviceTransport, InboundHandler } from '../device/host.ts';
 import { DeviceLink, LocalHttpTransport } from '../hosts/node/device-transports.ts';
-import type { DidcommCorsOptions } from '../hosts/node/transports/http.ts';
+import type { DidcommCorsOptions } from '../protocols/didcomm/transports/cors.ts';
 import { MqttTransport } from '../hosts/node/transports/mqtt.ts';
 import { DidcommError, SsiotError } from '../protocols/errors.ts';
 

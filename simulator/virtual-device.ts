@@ -8,7 +8,7 @@ import type { FirmwareOptions } from '../device/firmware.ts';
 import type { AuditEntry } from '../protocols/messages/policy.ts';
 import type { VerifiableCredential } from '../protocols/vc/credential.ts';
 import type { PbkdfParams } from '../protocols/pake/registration.ts';
-import type { DidcommCorsOptions } from '../hosts/node/transports/http.ts';
+import type { DidcommCorsOptions } from '../protocols/didcomm/transports/cors.ts';
 import type { StorageKind } from './host.ts';
 import type { BrokerState } from './net.ts';
 import type { ServiceLink } from './provision.ts';

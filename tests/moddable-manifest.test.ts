@@ -93,6 +93,18 @@ describe('manifest.json for mcconfig', () => {
     }
   });
 
+  it('leaves per-platform settings to the platform manifests (the root config would override what they include)', () => {
+    // mcconfig merges included manifests first and the including one last, so a
+    // root default such as factoryUrl "" silently replaced the simulators'
+    // http://127.0.0.1:8080 and a factory-new simulated device never provisioned.
+    const rootKeys = new Set(Object.keys(root.config ?? {}));
+    const perPlatform = ourManifests()
+      .filter(({ path }) => path !== 'manifest.json')
+      .flatMap(({ path, manifest }) => Object.keys(manifest.config ?? {}).map((key) => `${path}: ${key}`));
+    expect(perPlatform.length).toBeGreaterThan(0);
+    expect(perPlatform.filter((entry) => rootKeys.has(entry.split(': ')[1]!))).toEqual([]);
+  });
+
   it('names a main module that is in the module list, and compiles TypeScript with the SDK (emit only, .ts imports rewritten)', () => {
     expect(root.creation?.main).toBe('hosts/moddable/main');
     expect(root.modules?.['hosts/moddable/main']).toBe('./hosts/moddable/main.ts');
@@ -506,6 +518,13 @@ describe('label, settings, URLs and the host object', () => {
     for (const on of [true, 1, '1', 'true']) expect(readConfig({ reportHeap: on }, 'x').reportHeap).toBe(true);
     for (const off of [false, 0, '0', 'false', '']) expect(readConfig({ reportHeap: off }, 'x').reportHeap).toBe(false);
     expect(() => readConfig({ reportHeap: 'yes' }, 'x')).toThrow(/config\.reportHeap/);
+  });
+
+  it('reads corsOrigins for a browser phone app: none by default, * or a list of origins', () => {
+    expect(readConfig({}, 'x').cors).toBeUndefined();
+    expect(readConfig({ corsOrigins: '*' }, 'x').cors).toEqual({ origins: '*' });
+    expect(readConfig({ corsOrigins: 'http://127.0.0.1:41801,http://phone.local' }, 'x').cors).toEqual({ origins: ['http://127.0.0.1:41801', 'http://phone.local'] });
+    expect(() => readConfig({ corsOrigins: 1 }, 'x')).toThrow(/config\.corsOrigins/);
   });
 
   it('parses the http and mqtt URLs the clients take and refuses TLS', () => {

@@ -15,7 +15,8 @@ import { createMessaging } from '../protocols/didcomm/transports/messaging.ts';
 import type { InboundMessage } from '../protocols/didcomm/transports/types.ts';
 import { registerTrustPing, sendPing, PING_RESPONSE_TYPE } from '../protocols/messages/trust-ping.ts';
 import Fastify from 'fastify';
-import { HttpTransport, corsAllowOrigin, didcommHttpRoutes, didcommReplyRoutes } from '../hosts/node/transports/http.ts';
+import { corsAllowOrigin } from '../protocols/didcomm/transports/cors.ts';
+import { HttpTransport, didcommHttpRoutes, didcommReplyRoutes } from '../hosts/node/transports/http.ts';
 
 const ENC = 'application/didcomm-encrypted+json';
 const closers: (() => Promise<void>)[] = [];

@@ -8,6 +8,7 @@
  * of the setting, not later in a socket.
  */
 import { checkPbkdfParams, type PbkdfParams } from '../../protocols/pake/registration.ts';
+import { parseCorsOrigins, type DidcommCorsOptions } from '../../protocols/didcomm/transports/cors.ts';
 import type { HardwareInfo } from '../../device/manufacture.ts';
 
 export interface FirmwareConfig {
@@ -23,6 +24,8 @@ export interface FirmwareConfig {
   localPath: string;
   /** Address advertised in the pairing DID (default: the station IP from `net`). */
   localHost: string;
+  /** CORS on the local endpoint for a browser phone app on another origin: none (default), `*`, or a comma list. */
+  cors: DidcommCorsOptions | undefined;
   /** GPIO of the factory-reset button (-1 = none); held `resetHoldMs`. */
   resetPin: number;
   resetHoldMs: number;
@@ -73,6 +76,7 @@ export function readConfig(raw: Record<string, unknown>, defaultSerial: string):
     localPort: int(raw, 'localPort', 80, 1, 65535),
     localPath,
     localHost: str(raw, 'localHost', ''),
+    cors: parseCorsOrigins(str(raw, 'corsOrigins', '')),
     resetPin: int(raw, 'resetPin', -1, -1, 255),
     resetHoldMs: int(raw, 'resetHoldMs', 5000, 100, 600_000),
     hardware: {

@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     firmware: { vendorId: cfg.suitVendorId, classId: cfg.suitClassId },
   });
   link.addDid(agent.identity.pairingDid);
-  startLocalServer({ port: cfg.localPort, path: cfg.localPath, handle: (p) => link.receiveHttp(p), logger });
+  startLocalServer({ port: cfg.localPort, path: cfg.localPath, handle: (p) => link.receiveHttp(p), logger, cors: cfg.cors });
   logger.log('info', 'local endpoint', { endpoint });
   if (cfg.resetPin >= 0) watchResetButton({ pin: cfg.resetPin, holdMs: cfg.resetHoldMs, onLongPress: () => host.factoryReset() });
   reportHeap('boot');
@@ -117,6 +117,9 @@ async function main(): Promise<void> {
     await agent.installCertificate(body.certificate, body.log, body.contact ? { contact: body.contact } : {});
     logger.log('info', 'manufactured', { did: agent.identity.did });
     reportHeap('manufactured');
+  } else if (agent.state.lifecycle === 'factory') {
+    // say so: a silent factory-new device is how a missing setting looked before
+    logger.log('warn', 'factory-new device without factoryUrl: not provisioning (build with factoryUrl=… factoryToken=…)');
   }
 
   if (cfg.brokerUrl && (await manufacturerContact(agent.wallet))) {
@@ -138,6 +141,8 @@ async function main(): Promise<void> {
       },
       logger,
     });
+  } else if (!cfg.brokerUrl) {
+    logger.log('warn', 'no brokerUrl: the manufacturer is reachable only through the local endpoint');
   }
 }
 

@@ -18,11 +18,13 @@ import Timer from 'moddable:timer';
 import { backoffDelay } from '../../protocols/didcomm/transports/backoff.ts';
 import { DEVICE_MAX_RECEIVE_BYTES } from '../../protocols/didcomm/transports/limits.ts';
 import { MEDIA_TYPE_ENCRYPTED } from '../../protocols/didcomm/message.ts';
+import { corsPreflight, corsResponseHeaders, type DidcommCorsOptions } from '../../protocols/didcomm/transports/cors.ts';
 import { concatBytes, utf8Decode, utf8Encode } from '../../protocols/encoding/bytes.ts';
 import { DidcommError } from '../../protocols/errors.ts';
 import type { ImageSource } from '../../device/updater/host.ts';
 import type { Logger } from '../../device/host.ts';
 import type { MqttPort } from './link.ts';
+import { MqttOutbox } from './mqtt-outbox.ts';
 import { parseHostPort } from './url.ts';
 
 const dns = { io: Resolver, servers: ['1.1.1.1', '8.8.8.8'], socket: { io: UDP } };
@@ -175,6 +177,8 @@ export interface LocalServerOptions {
   /** The packed envelope in; the reply (200) or undefined (202) out. */
   handle(packed: string): Promise<string | undefined>;
   logger: Logger;
+  /** CORS for a browser phone app on another origin (config `corsOrigins`); none when absent. */
+  cors?: DidcommCorsOptions;
 }
 
 /** The local pairing endpoint: POST <path> with a packed envelope, the reply in the response. */
@@ -188,9 +192,18 @@ export function startLocalServer(o: LocalServerOptions): { close(): void } {
       let status = 404;
       let reply: Uint8Array | undefined;
       let sent = 0;
+      let origin: string | undefined;
+      let extraHeaders: [string, string][] = [];
       connection.accept({
         onRequest(request) {
-          if (request.path === o.path) status = request.method === 'POST' ? 200 : 405;
+          origin = request.headers.get('origin');
+          if (request.path !== o.path) return;
+          if (request.method === 'POST') status = 200;
+          else if (request.method === 'OPTIONS' && o.cors) {
+            const answer = corsPreflight(o.cors, origin);
+            status = answer.status;
+            extraHeaders = answer.headers;
+          } else status = 405;
         },
         onReadable(count) {
           const chunk = this.read(count);
@@ -205,6 +218,8 @@ export function startLocalServer(o: LocalServerOptions): { close(): void } {
             response.status = s;
             response.headers.set('content-length', reply ? reply.length : 0);
             if (reply) response.headers.set('content-type', MEDIA_TYPE_ENCRYPTED);
+            // every answer (errors included) carries the CORS headers, so a browser can read the status
+            if (o.cors) for (const [name, value] of [...corsResponseHeaders(o.cors, origin), ...extraHeaders]) response.headers.set(name, value);
             this.respond(response);
           };
           if (status !== 200) return send(status);
@@ -272,6 +287,7 @@ export function keepBrokerConnection(o: BrokerOptions): { close(): void } {
       (password) => {
         if (closed) return;
         const parts: Uint8Array[] = [];
+        let outbox: MqttOutbox | undefined;
         let topic = '';
         let lost = false;
         const onLost = () => {
@@ -292,13 +308,13 @@ export function keepBrokerConnection(o: BrokerOptions): { close(): void } {
           onControl(message) {
             if (message.operation !== MQTTClient.CONNACK) return;
             attempt = 0;
-            o.onConnected({
-              subscribe: (t) => void c.write(undefined, { operation: MQTTClient.SUBSCRIBE, id: id(), items: [{ topic: t, QoS: 1 }] }),
-              publish: (t, payload) => {
-                const bytes = utf8Encode(payload);
-                c.write(toBuffer(bytes), { topic: t, QoS: 1, id: id(), byteLength: bytes.length });
-              },
-            });
+            // a fresh queue per connection: what the old one held went with the old session
+            outbox = new MqttOutbox(c, id);
+            const port = outbox;
+            o.onConnected({ subscribe: (t) => port.subscribe(t), publish: (t, payload) => port.publish(t, payload) });
+          },
+          onWritable(count) {
+            outbox?.onWritable(count);
           },
           onReadable(count, options) {
             if (options.topic !== undefined) topic = options.topic;

@@ -32,7 +32,8 @@ import type { DeviceTransport, InboundHandler } from '../../device/host.ts';
 import type { MqttTransport } from './transports/mqtt.ts';
 import { envelopeParties } from '../../protocols/didcomm/transports/envelope-parties.ts';
 import { HttpRequester } from '../../owner/http-requester.ts';
-import { didcommReplyRoutes, type DidcommCorsOptions } from './transports/http.ts';
+import type { DidcommCorsOptions } from '../../protocols/didcomm/transports/cors.ts';
+import { didcommReplyRoutes } from './transports/http.ts';
 
 export { envelopeParties, type EnvelopeParties } from '../../protocols/didcomm/transports/envelope-parties.ts';
 

@@ -200,7 +200,8 @@ declare module 'embedded:network/mqtt/client' {
   export default class MQTTClient {
     constructor(options: Options);
     read(count: number): ArrayBuffer;
-    write(data: ModdableByteBuffer | undefined, options: WriteOptions): number;
+    /** Options on a packet's first write; none on the later fragments of a PUBLISH (byteLength said how many follow). */
+    write(data: ModdableByteBuffer | undefined, options?: WriteOptions): number;
     close(): void;
     static CONNACK: 2;
     static PUBLISH: 3;

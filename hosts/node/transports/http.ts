@@ -21,6 +21,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { DidcommError } from '../../../protocols/errors.ts';
+import { corsPreflight, corsResponseHeaders, type DidcommCorsOptions } from '../../../protocols/didcomm/transports/cors.ts';
 import { DEFAULT_MAX_RECEIVE_BYTES } from '../../../protocols/didcomm/transports/limits.ts';
 import { DIDCOMM_MEDIA_TYPES, parseContentType, sniffMediaType, type DidcommMediaType } from '../../../protocols/didcomm/transports/media-type.ts';
 import { MEDIA_TYPE_ENCRYPTED } from '../../../protocols/didcomm/message.ts';
@@ -87,24 +88,6 @@ export interface DidcommReplyRouteOptions {
   cors?: DidcommCorsOptions;
 }
 
-export interface DidcommCorsOptions {
-  /** `'*'` (any origin) or a list of origins such as `http://127.0.0.1:8090`. */
-  origins: '*' | readonly string[];
-  /** Preflight cache lifetime, seconds (default 600). */
-  maxAgeSeconds?: number;
-}
-
-/**
- * The `Access-Control-Allow-Origin` value for a request from `origin`, or
- * undefined when that origin is not allowed. Choice: with `'*'` the answer
- * is `*` (no credentials are ever sent to a DIDComm endpoint: the envelope
- * authenticates itself); with a list, the matching origin is echoed.
- */
-export function corsAllowOrigin(cors: DidcommCorsOptions, origin: string | undefined): string | undefined {
-  if (cors.origins === '*') return '*';
-  return origin !== undefined && cors.origins.includes(origin) ? origin : undefined;
-}
-
 /**
  * DIDComm over HTTP with the answer in the HTTP response: for parties that
  * have no endpoint of their own (a phone talking to a device's local
@@ -122,21 +105,13 @@ export const didcommReplyRoutes: FastifyPluginAsync<DidcommReplyRouteOptions> = 
   app.addContentTypeParser([...DIDCOMM_MEDIA_TYPES], { parseAs: 'string', bodyLimit: limit }, (_req, body, done) => done(null, body));
   const cors = o.cors;
   if (cors) {
-    // every answer of this route (errors included) names the allowed origin, so a browser can read the status
     app.addHook('onSend', async (req, reply) => {
-      const allow = corsAllowOrigin(cors, req.headers.origin);
-      if (allow !== undefined) reply.header('access-control-allow-origin', allow);
-      if (cors.origins !== '*') reply.header('vary', 'Origin');
+      for (const [name, value] of corsResponseHeaders(cors, req.headers.origin)) reply.header(name, value);
     });
-    // the DIDComm media types are not CORS-safelisted, so browsers always preflight
     app.options(path, async (req, reply) => {
-      if (corsAllowOrigin(cors, req.headers.origin) === undefined) return reply.code(403).send();
-      return reply
-        .code(204)
-        .header('access-control-allow-methods', 'POST')
-        .header('access-control-allow-headers', 'content-type')
-        .header('access-control-max-age', String(cors.maxAgeSeconds ?? 600))
-        .send();
+      const preflight = corsPreflight(cors, req.headers.origin);
+      for (const [name, value] of preflight.headers) reply.header(name, value);
+      return reply.code(preflight.status).send();
     });
   }
   app.post(path, { bodyLimit: limit }, async (req, reply) => {
