@@ -1,8 +1,9 @@
 /**
  * `openSlots` (boot-slots.ts) for Moddable's desktop simulators: two slots
  * in memory with the trial-boot bootloader model of device/updater
- * (MemorySlots). An update installs and reports; the simulator process does
- * not restart into it.
+ * (MemorySlots). The simulator process cannot restart itself, so main.ts
+ * boots the agent again in process over the same slots (restartsInProcess):
+ * the trial boot, the confirmation and the report run as on hardware.
  */
 import type { FirmwareSlots, KeyValueStore } from '../../device/updater/host.ts';
 import { MemorySlots } from '../../device/updater/memory.ts';
@@ -14,6 +15,14 @@ export async function openSlots(_kv: KeyValueStore): Promise<FirmwareSlots> {
   return new MemorySlots({ capacity: SIMULATED_SLOT_BYTES });
 }
 
+/** The bootloader at power-on (and at each in-process reboot): picks the slot, starts a trial. */
+export function powerOn(slots: FirmwareSlots): void {
+  if (slots instanceof MemorySlots) slots.boot();
+}
+
+/** main.ts reboots the agent in process instead of calling restart(). */
+export const restartsInProcess = true;
+
 export function restart(): void {
-  // the simulator keeps running: the new "image" is the same code
+  // not called on the simulators (restartsInProcess)
 }

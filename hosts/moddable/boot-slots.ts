@@ -39,6 +39,12 @@ export function openSlots(kv: KeyValueStore): Promise<FirmwareSlots> {
   return EspOtaSlots.open(espOtaPlatform(), kv);
 }
 
+/** The chip's bootloader chose the slot before the firmware started: nothing to do. */
+export function powerOn(_slots: FirmwareSlots): void {}
+
+/** The chip restarts into the slot the bootloader picks. */
+export const restartsInProcess = false;
+
 export function restart(): void {
   Ota.restart();
 }

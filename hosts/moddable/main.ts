@@ -15,12 +15,15 @@ import Timer from 'moddable:timer';
 import { clientIdFor } from '../../protocols/didcomm/transports/mqtt-topics.ts';
 import { bytesToHex, utf8Decode, utf8Encode } from '../../protocols/encoding/bytes.ts';
 import { isSsiotError } from '../../protocols/errors.ts';
+import type { CryptoOverrides } from '../../protocols/crypto/types.ts';
 import type { LogEntry } from '../../protocols/did/webvh/types.ts';
+import type { Logger } from '../../device/host.ts';
+import type { FirmwareSlots } from '../../device/updater/host.ts';
 import { DeviceAgent } from '../../device/agent.ts';
 import { manufacturerContact, type ManufacturerContact } from '../../device/manufacturer-link.ts';
-import { openSlots, restart } from './boot-slots.ts';
+import { openSlots, powerOn, restart, restartsInProcess } from './boot-slots.ts';
 import { watchResetButton } from './button.ts';
-import { readConfig } from './config.ts';
+import { readConfig, type FirmwareConfig } from './config.ts';
 import { moddableCrypto } from './crypto.ts';
 import { drawQr } from './display.ts';
 import { heapFigures } from './heap.ts';
@@ -65,9 +68,55 @@ async function main(): Promise<void> {
     logger.log('info', 'heap', figures ? { phase, ...figures } : { phase, unavailable: 'build with -d or -i for instrumentation' });
   };
   reportHeap('loaded');
+  const kv = new StorageKv(stores.updater);
+  const slots = await openSlots(kv);
+  powerOn(slots);
+  let running: Running | undefined;
+  let booting = false;
+  // Hardware restarts the chip into the new slot. A simulator process cannot,
+  // so it boots the agent again in process over the same slots: the trial
+  // boot, the confirmation and the report then happen as on hardware.
+  const reboot = (): void => {
+    if (booting) return;
+    booting = true;
+    running?.close();
+    running = undefined;
+    Timer.set(() => {
+      powerOn(slots);
+      boot({ cfg, stores, kv, slots, crypto, randomBytes, logger, print, reportHeap, reboot })
+        .then((r) => (running = r), (e: unknown) => logger.log('error', 'reboot failed', { code: codeOf(e) }))
+        .finally(() => (booting = false));
+    }, 0);
+  };
+  if (cfg.resetPin >= 0) watchResetButton({ pin: cfg.resetPin, holdMs: cfg.resetHoldMs, onLongPress: () => running?.factoryReset() });
+  running = await boot({ cfg, stores, kv, slots, crypto, randomBytes, logger, print, reportHeap, reboot });
+}
+
+interface Platform {
+  cfg: FirmwareConfig;
+  stores: ReturnType<typeof openStores>;
+  kv: StorageKv;
+  slots: FirmwareSlots;
+  crypto: CryptoOverrides;
+  randomBytes(n: number): Uint8Array;
+  logger: Logger;
+  print(text: string): void;
+  reportHeap(phase: string): void;
+  /** Restart into the new firmware where the platform cannot restart itself (the simulators). */
+  reboot(): void;
+}
+
+/** What one boot leaves running; close() stops it before an in-process reboot. */
+interface Running {
+  close(): void;
+  factoryReset(): void;
+}
+
+/** One boot of the device agent: host, agent, local endpoint, factory step, broker. */
+async function boot(p: Platform): Promise<Running> {
+  const { cfg, stores, kv, crypto, randomBytes, logger, print, reportHeap } = p;
   const localHost = cfg.localHost || Net.get('IP') || '127.0.0.1';
   const endpoint = `http://${localHost}:${cfg.localPort}${cfg.localPath}`;
-  const kv = new StorageKv(stores.updater);
   const link = new ModdableLink(endpoint, httpPost);
   const host = new ModdableDeviceHost({
     walletStore: stores.wallet,
@@ -81,13 +130,13 @@ async function main(): Promise<void> {
     },
     crypto,
     randomBytes,
-    slots: await openSlots(kv),
+    slots: p.slots,
     images: httpImages,
     transport: link,
     logger,
     timer: { set: (cb, ms) => Timer.set(() => cb(), ms), clear: (t) => Timer.clear(t as ReturnType<typeof Timer.set>) },
     ticks: () => Time.ticks,
-    restart,
+    restart: restartsInProcess ? p.reboot : restart,
     render(label) {
       const qr = qrCode({ input: label.url });
       drawQr(qr);
@@ -101,9 +150,17 @@ async function main(): Promise<void> {
     firmware: { vendorId: cfg.suitVendorId, classId: cfg.suitClassId },
   });
   link.addDid(agent.identity.pairingDid);
-  startLocalServer({ port: cfg.localPort, path: cfg.localPath, handle: (p) => link.receiveHttp(p), logger, cors: cfg.cors });
+  const server = startLocalServer({ port: cfg.localPort, path: cfg.localPath, handle: (packed) => link.receiveHttp(packed), logger, cors: cfg.cors });
+  let broker: { close(): void } | undefined;
+  const running: Running = {
+    close() {
+      server.close();
+      broker?.close();
+      link.detachMqtt();
+    },
+    factoryReset: () => host.factoryReset(),
+  };
   logger.log('info', 'local endpoint', { endpoint });
-  if (cfg.resetPin >= 0) watchResetButton({ pin: cfg.resetPin, holdMs: cfg.resetHoldMs, onLongPress: () => host.factoryReset() });
   reportHeap('boot');
 
   if (agent.state.lifecycle === 'factory' && cfg.factoryUrl) {
@@ -124,7 +181,7 @@ async function main(): Promise<void> {
 
   if (cfg.brokerUrl && (await manufacturerContact(agent.wallet))) {
     let connectedOnce = false;
-    keepBrokerConnection({
+    broker = keepBrokerConnection({
       url: cfg.brokerUrl,
       clientId: clientIdFor(agent.identity.did),
       username: agent.identity.did,
@@ -132,6 +189,12 @@ async function main(): Promise<void> {
       onConnected(port) {
         link.attachMqtt(port);
         logger.log('info', 'broker connected', { url: cfg.brokerUrl });
+        // the reports the boot could not send (the broker comes up after the agent boots: after an update, the
+        // installed/reverted report) go out now rather than at the next boot
+        agent.firmware?.updater.flushReports().then(
+          (sent) => sent > 0 && logger.log('info', 'firmware reports sent', { count: sent }),
+          (e: unknown) => logger.log('warn', 'firmware reports not sent', { code: codeOf(e) }),
+        );
         if (!connectedOnce) reportHeap('broker');
         connectedOnce = true;
       },
@@ -144,6 +207,7 @@ async function main(): Promise<void> {
   } else if (!cfg.brokerUrl) {
     logger.log('warn', 'no brokerUrl: the manufacturer is reachable only through the local endpoint');
   }
+  return running;
 }
 
 main().catch((e: unknown) => tracePrint()(`{"level":"error","message":"firmware stopped","code":${JSON.stringify(codeOf(e))}}\n`));
