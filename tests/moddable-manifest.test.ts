@@ -25,7 +25,7 @@ import { ModdableDeviceHost } from '../hosts/moddable/host.ts';
 import { MAX_KEY_LENGTH, preferenceStore, StorageKv, storageKey, type BufferStorage, type PreferenceApi } from '../hosts/moddable/kv.ts';
 import { qrText } from '../hosts/moddable/label.ts';
 import { ModdableLink, type MqttPort } from '../hosts/moddable/link.ts';
-import { FAMILY_MANIFESTS, manifestModules, sourcesFor } from '../hosts/moddable/modules.ts';
+import { FAMILY_MANIFESTS, manifestModules, NOT_PRELOADED, ON_DEMAND, PRELOAD_FIRST, sourcesFor } from '../hosts/moddable/modules.ts';
 import { EspOtaSlots, SLOT_RECORD_KEY, type OtaPlatform } from '../hosts/moddable/slots.ts';
 import { parseHostPort } from '../hosts/moddable/url.ts';
 import { expectCode, expectCodeAsync } from './support/assert.ts';
@@ -154,6 +154,41 @@ describe('manifest.json for mcconfig', () => {
 
   it('preloads the text codec globals first', () => {
     expect(root.preload?.[0]).toBe('hosts/moddable/globals');
+  });
+
+  it('preloads the firmware graph except main, the stores and what the lazy noble seam loads on first use', async () => {
+    const computed = await manifestModules();
+    expect(root.preload).toEqual(computed.preload.common);
+    for (const [family, path] of Object.entries(FAMILY_MANIFESTS)) {
+      const own = computed.preload.families[family as keyof typeof FAMILY_MANIFESTS];
+      const preload = readManifest(path).preload ?? [];
+      expect(preload.slice(preload.length - own.length)).toEqual(own);
+      // merged before manifest.json by mcconfig: its own modules must not load before the globals
+      if (own.length > 0) expect(own[0]).toBe(PRELOAD_FIRST);
+    }
+    const preloaded = new Set(root.preload);
+    expect(preloaded.size).toBeGreaterThan(100);
+    for (const name of NOT_PRELOADED) expect(preloaded.has(name)).toBe(false);
+    // the seam is the lazy stand-in, preloaded; the stateful noble modules behind it are in the archive but not preloaded
+    expect(root.modules?.['protocols/crypto/noble-stateful']).toBe('./' + ON_DEMAND['protocols/crypto/noble-stateful.ts']);
+    expect(preloaded.has('protocols/crypto/noble-stateful')).toBe(true);
+    for (const name of ['@noble/hashes/sha2', '@noble/hashes/hkdf', '@noble/ciphers/aes', '@noble/ciphers/_polyval', '@noble/curves/ed25519', '@noble/curves/nist', '@noble/curves/secp256k1', '@noble/curves/abstract/curve']) {
+      expect(root.modules?.[name]).toBeDefined();
+      expect(preloaded.has(name)).toBe(false);
+    }
+    // Modules.importNow needs the SDK's `modules`
+    expect(includes(readManifest('hosts/moddable/manifests/common.json'))).toContain('$(MODDABLE)/modules/base/modules/manifest.json');
+  });
+
+  it('imports the stateful noble modules only through the seam the firmware loads lazily', () => {
+    const seam = readFileSync(join(ROOT, 'protocols/crypto/noble-stateful.ts'), 'utf8');
+    const lazy = readFileSync(join(ROOT, 'hosts/moddable/noble-lazy.ts'), 'utf8');
+    const exported = (src: string, re: RegExp) => [...src.matchAll(re)].flatMap((m) => m[1]!.split(',').map((s) => s.trim())).sort();
+    // the stand-in exports exactly what the seam re-exports
+    expect(exported(lazy, /^export const (\w+)/gm)).toEqual(exported(seam, /^export \{ ([^}]+) \}/gm));
+    const stateful = [...seam.matchAll(/from '([^']+)\.js'/g)].map((m) => m[1]!);
+    expect(stateful.length).toBeGreaterThanOrEqual(9);
+    for (const name of stateful) expect(lazy).toContain(`'${name}'`);
   });
 });
 

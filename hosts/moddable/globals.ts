@@ -93,3 +93,37 @@ try {
 } catch {
   /* already frozen (not preloaded): SsiotError would fail to name itself */
 }
+
+/**
+ * A preloaded RegExp (a module-level one, now in flash) crashes XS 8.2.1's
+ * `exec` now and then: with no capture buffer of its own it matches into a
+ * temporary one (xsRegExp.c fx_RegExp_prototype_exec, `data == C_NULL`),
+ * and reading the captures back segfaults after the allocations that follow
+ * (xsRegExp.c:547/564; a module `export const RE = /^([a-z]+):([a-z]+)$/`,
+ * preloaded, and a loop of `RE.exec(…)` reproduce it). `test`, `match`,
+ * `replace` and `split` all go through `exec`, so a frozen RegExp runs
+ * through a copy made in RAM on its first use, kept in a Map made at run
+ * time (one made now would be frozen too; a flash object cannot be a
+ * WeakMap key). Installed before the linker freezes the built-ins.
+ */
+const nativeExec = RegExp.prototype.exec;
+let ramCopies: Map<RegExp, RegExp> | undefined;
+try {
+  Object.defineProperty(RegExp.prototype, 'exec', {
+    value: function exec(this: RegExp, input: string): RegExpExecArray | null {
+      if (!Object.isFrozen(this)) return nativeExec.call(this, input);
+      ramCopies ??= new Map();
+      let copy = ramCopies.get(this);
+      if (!copy) {
+        copy = new RegExp(this.source, this.flags);
+        ramCopies.set(this, copy);
+      }
+      copy.lastIndex = this.lastIndex;
+      return nativeExec.call(copy, input);
+    },
+    writable: true,
+    configurable: true,
+  });
+} catch {
+  /* already frozen (not preloaded): nothing in flash to work around */
+}

@@ -25,6 +25,7 @@ import { openSlots, powerOn, restart, restartsInProcess } from './boot-slots.ts'
 import { watchResetButton } from './button.ts';
 import { readConfig, type FirmwareConfig } from './config.ts';
 import { moddableCrypto } from './crypto.ts';
+import { curve25519 } from './curve25519.ts';
 import { drawQr } from './display.ts';
 import { heapFigures } from './heap.ts';
 import { ModdableDeviceHost } from './host.ts';
@@ -57,7 +58,7 @@ const codeOf = (e: unknown): string => (isSsiotError(e) ? e.code : e instanceof 
 
 async function main(): Promise<void> {
   const print = tracePrint();
-  const crypto = moddableCrypto({ digest: (type) => new Digest(type), fillRandom });
+  const crypto = moddableCrypto({ digest: (type) => new Digest(type), fillRandom, curve25519 });
   const randomBytes = (n: number): Uint8Array => crypto.randomBytes!(n);
   const stores = openStores();
   const cfg = readConfig(rawConfig, defaultSerial(stores.updater, randomBytes));

@@ -5,16 +5,11 @@
  * turns library exceptions into CryptoError codes, so callers never see a
  * bare Error from a primitive.
  */
-import { cbc, gcm, aeskw } from '@noble/ciphers/aes.js';
 import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { p256, p384, p521 } from '@noble/curves/nist.js';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
-import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { CryptoError } from '../errors.ts';
 import { a256cbcHs512 } from './a256cbc-hs512.ts';
+import { aeskw, cbc, ed25519, gcm, hkdf, p256, p384, p521, secp256k1, sha256, sha512, x25519 } from './noble-stateful.ts';
 import {
   orFail,
   orFalse,

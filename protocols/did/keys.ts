@@ -13,9 +13,8 @@
  * private/public mismatch), `did.unsupported_key_type` (a key type or curve
  * we do not handle). Messages never contain private key bytes.
  */
-import { p256, p384, p521 } from '@noble/curves/nist.js';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { getCrypto } from '../crypto/index.ts';
+import { p256, p384, p521, secp256k1 } from '../crypto/noble-stateful.ts';
 import { base58btcDecode, base58btcEncode } from '../encoding/multibase.ts';
 import { base64urlDecode, base64urlEncode } from '../encoding/base64url.ts';
 import { equalBytes } from '../encoding/bytes.ts';

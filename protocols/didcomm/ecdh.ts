@@ -101,28 +101,32 @@ export interface EcdhCache {
  */
 export function createEcdhCache(maxEntries = 32): EcdhCache {
   if (!Number.isSafeInteger(maxEntries) || maxEntries < 0) throw new DidcommError('didcomm.invalid_argument', 'maxEntries must be a non-negative integer');
-  const map = new Map<string, Uint8Array>();
+  // Made on first use, not here: sharedEcdhCache below is built while the module loads, and the
+  // Moddable firmware preloads this module, which freezes a Map that exists by then.
+  let entries: Map<string, Uint8Array> | undefined;
+  const map = (): Map<string, Uint8Array> => (entries ??= new Map());
   return {
     get(key) {
-      const v = map.get(key);
+      const v = map().get(key);
       if (v !== undefined) {
         // Move to the most-recently-used end.
-        map.delete(key);
-        map.set(key, v);
+        map().delete(key);
+        map().set(key, v);
       }
       return v;
     },
     set(key, secret) {
       if (maxEntries === 0) return;
-      map.delete(key);
-      map.set(key, secret);
-      while (map.size > maxEntries) map.delete(map.keys().next().value as string);
+      const m = map();
+      m.delete(key);
+      m.set(key, secret);
+      while (m.size > maxEntries) m.delete(m.keys().next().value as string);
     },
     clear() {
-      map.clear();
+      entries?.clear();
     },
     get size() {
-      return map.size;
+      return entries?.size ?? 0;
     },
     maxEntries,
   };

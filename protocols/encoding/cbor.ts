@@ -143,12 +143,12 @@ const decoder = new cborx.Decoder({
 // ---------------------------------------------------------------------------
 // floats
 
-const f32 = new DataView(new ArrayBuffer(4));
-
 /** IEEE 754 half-precision bits of `v` when `v` is exactly representable, else undefined. NaN -> canonical 0x7e00. */
 function halfBits(v: number): number | undefined {
   if (Number.isNaN(v)) return 0x7e00;
   if (Math.fround(v) !== v) return undefined;
+  // a fresh view per call: a module-level buffer is read-only once preloaded (Moddable)
+  const f32 = new DataView(new ArrayBuffer(4));
   f32.setFloat32(0, v);
   const bits = f32.getUint32(0);
   const sign = (bits >>> 16) & 0x8000;

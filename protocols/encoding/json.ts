@@ -26,14 +26,14 @@ export class JsonSyntaxError extends EncodingError {
   }
 }
 
-const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-
 /**
  * First syntax error in `t` as { offset, reason }, or undefined if `t` is
  * valid RFC 8259 JSON. Iterative (explicit container stack), so deep nesting
  * cannot overflow the call stack here.
  */
 export function locateJsonError(t: string): { offset: number; reason: string } | undefined {
+  // sticky, so one per call: a module-level RegExp is frozen when preloaded (Moddable) and its lastIndex cannot move
+  const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
   const n = t.length;
   let i = 0;
   const stack: number[] = []; // 1 = array, 2 = object

@@ -12,7 +12,6 @@
  * formatting or parsing involved), then laid out by the spec's rules.
  */
 
-const f64 = new DataView(new ArrayBuffer(8));
 const TEN = 10n;
 
 function pow10(n: number): bigint {
@@ -25,6 +24,8 @@ function pow10(n: number): bigint {
  * the shortest candidates (ties -> even s). `v` must be finite and > 0.
  */
 export function shortestDigits(v: number): { digits: string; n: number } {
+  // a fresh view per call: a module-level buffer is read-only once preloaded (Moddable)
+  const f64 = new DataView(new ArrayBuffer(8));
   f64.setFloat64(0, v);
   const hi = f64.getUint32(0);
   const lo = f64.getUint32(4);

@@ -9,7 +9,7 @@
  */
 import type { WeierstrassPoint, WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
 import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js';
-import { p256, p384, p521 } from '@noble/curves/nist.js';
+import { p256, p384, p521 } from '../crypto/noble-stateful.ts';
 import { hexToBytes } from '../encoding/bytes.ts';
 import { PakeError } from '../errors.ts';
 
@@ -36,10 +36,12 @@ const SEEDS: Readonly<Record<PakeCurve, { M: string; N: string }>> = Object.free
   },
 });
 
-const POINTS: Readonly<Record<PakeCurve, WeierstrassPointCons<bigint>>> = Object.freeze({
-  'P-256': p256.Point,
-  'P-384': p384.Point,
-  'P-521': p521.Point,
+// The curves, not their Point classes: nothing here may touch a curve while
+// the module loads (the Moddable firmware loads the curves on first use).
+const CURVES: Readonly<Record<PakeCurve, { Point: WeierstrassPointCons<bigint> }>> = Object.freeze({
+  'P-256': p256,
+  'P-384': p384,
+  'P-521': p521,
 });
 
 /** One curve as SPAKE2+ sees it. */
@@ -59,17 +61,19 @@ export interface Group {
   readonly encodedN: Uint8Array;
 }
 
-const groups = new Map<PakeCurve, Group>();
+// A plain object, not a Map: preloaded on the Moddable firmware, a module-level
+// Map is frozen into flash, while an object's properties can still be added.
+const groups: Partial<Record<PakeCurve, Group>> = {};
 
 /** True for the curve names this module knows (checked, not looked up: no prototype keys). */
 export const isPakeCurve = (c: unknown): c is PakeCurve => c === 'P-256' || c === 'P-384' || c === 'P-521';
 
 /** The group of `curve`, built once (decompressing M and N costs two square roots). */
 export function group(curve: PakeCurve): Group {
-  const known = groups.get(curve);
-  if (known) return known;
   if (!isPakeCurve(curve)) throw new PakeError('pake.invalid_argument', 'unsupported SPAKE2+ group');
-  const Point = POINTS[curve];
+  const known = groups[curve];
+  if (known) return known;
+  const Point = CURVES[curve].Point;
   const { n, h } = Point.CURVE();
   const M = Point.fromBytes(hexToBytes(SEEDS[curve].M));
   const N = Point.fromBytes(hexToBytes(SEEDS[curve].N));
@@ -85,7 +89,7 @@ export function group(curve: PakeCurve): Group {
     encodedM: M.toBytes(false),
     encodedN: N.toBytes(false),
   });
-  groups.set(curve, g);
+  groups[curve] = g;
   return g;
 }
 

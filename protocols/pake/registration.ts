@@ -27,7 +27,7 @@
  * allocate gigabytes.
  */
 import { bytesToNumberBE } from '@noble/curves/utils.js';
-import { scrypt } from '@noble/hashes/scrypt.js';
+import { scrypt } from '../crypto/noble-stateful.ts';
 import { PakeError } from '../errors.ts';
 import { encodeScalar, group } from './group.ts';
 import { setupCodePassword } from './setup-code.ts';

@@ -17,8 +17,8 @@
  * the wrong state, and any bad input (an invalid element, a wrong
  * confirmation) aborts it for good.
  */
-import { getMinHashLength, mapHashToField } from '@noble/curves/abstract/modular.js';
 import { getCrypto } from '../crypto/index.ts';
+import { getMinHashLength, mapHashToField } from '../crypto/noble-stateful.ts';
 import { equalBytes, utf8Encode } from '../encoding/bytes.ts';
 import { PakeError } from '../errors.ts';
 import { decodeElement, decodeScalar, encodeElement, encodeScalar, group, type Group, type Point } from './group.ts';

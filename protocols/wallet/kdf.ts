@@ -15,7 +15,7 @@
  * Passphrases are used as their UTF-8 bytes, without Unicode normalization
  * (XS has no reliable `normalize`); type them the same way everywhere.
  */
-import { argon2id } from '@noble/hashes/argon2.js';
+import { argon2id } from '../crypto/noble-stateful.ts';
 import { utf8Encode } from '../encoding/bytes.ts';
 import { WalletError } from '../errors.ts';
 

@@ -272,6 +272,22 @@ declare module 'ssiot/random' {
   export function fill(buffer: ArrayBuffer): void;
 }
 
+// hosts/moddable/native/curve25519.js (ours: X25519 / Ed25519 on libsodium; lin and ESP32 builds only)
+declare module 'ssiot/curve25519' {
+  /** crypto_scalarmult_curve25519_base: X25519(secret, 9). Lengths are checked (RangeError). */
+  export function x25519PublicKey(secret: ArrayBuffer): ArrayBuffer;
+  /** crypto_scalarmult_curve25519; all zero when libsodium refuses a low-order public key. */
+  export function x25519(secret: ArrayBuffer, publicKey: ArrayBuffer): ArrayBuffer;
+  /** crypto_sign_ed25519_seed_keypair's public key. */
+  export function ed25519PublicKey(seed: ArrayBuffer): ArrayBuffer;
+  /** crypto_sign_ed25519_detached with the key pair of `seed` (wiped after use). */
+  export function ed25519Sign(message: ArrayBuffer, seed: ArrayBuffer): ArrayBuffer;
+  /** crypto_sign_ed25519_verify_detached == 0. */
+  export function ed25519Verify(signature: ArrayBuffer, message: ArrayBuffer, publicKey: ArrayBuffer): boolean;
+  /** sodium_version_string(). */
+  export function version(): string;
+}
+
 // hosts/moddable/native/ota.js (ours: the ESP-IDF OTA calls embedded:update does not expose)
 declare module 'ssiot/ota' {
   /** Label of the running app partition ("ota_0", "ota_1", "factory"). */
@@ -323,6 +339,15 @@ declare module 'moddable:commodetto/Poco' {
 }
 
 // typings/time.d.ts
+// typings/Resource.d.ts (the selftest app reads its vector files as resources)
+declare module 'moddable:Resource' {
+  export default class Resource {
+    constructor(path: string);
+    readonly byteLength: number;
+    slice(begin: number, end?: number): ArrayBuffer;
+  }
+}
+
 declare module 'moddable:time' {
   const Time: { readonly ticks: number };
   export { Time as default };

@@ -31,7 +31,6 @@ export interface WebvhDidParts {
 /** ABNF `scid = 46(base58btc-char)`. */
 export const SCID_RE = /^[1-9A-HJ-NP-Za-km-z]{46}$/;
 const LABEL_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const PORT_SEPARATOR_RE = /%3a/gi;
 
 function invalid(message: string): Error {
   return webvhError(WEBVH_ERRORS.invalidDid, message);
@@ -56,7 +55,8 @@ function looksLikeIp(labels: string[]): boolean {
 }
 
 function parseHost(encoded: string): { host: string; port?: number } {
-  const separators = encoded.match(PORT_SEPARATOR_RE) ?? [];
+  // a global RegExp literal here, not at module level: preloaded (Moddable), its lastIndex would be frozen
+  const separators = encoded.match(/%3a/gi) ?? [];
   if (separators.length > 1) throw invalid('the domain has more than one port separator');
   let hostPart = encoded;
   let port: number | undefined;
