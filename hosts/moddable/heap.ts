@@ -18,11 +18,11 @@ export interface HeapFigures {
   chunkHeap: number;
   /** Runtime keys (property names) made beyond the preloaded ones. */
   keys: number;
-  /** Modules loaded so far (preloaded ones included). */
+  /** Modules loaded at run time (preloaded modules are not counted). */
   modules: number;
-  /** Garbage collections so far. */
+  /** Garbage collections since the last instrumentation sample (the simulators sample about once a second). */
   collections: number;
-  /** Peak XS stack used, bytes. */
+  /** Peak XS stack used since the last instrumentation sample, bytes. */
   stackPeak: number;
 }
 
