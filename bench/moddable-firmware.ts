@@ -29,7 +29,8 @@ import { join } from 'node:path';
 import { HttpRequester } from '../owner/http-requester.ts';
 import { OwnerAgent } from '../owner/agent.ts';
 import { createDefaultResolver } from '../protocols/did/resolver.ts';
-import { firmwareUnavailable, runFirmware, type ArchiveFigures, type FirmwareBoot, type HeapLine } from '../tests/support/moddable-firmware.ts';
+import { runFirmware, type ArchiveFigures, type FirmwareBoot, type HeapLine } from '../tests/support/moddable-firmware.ts';
+import { simulatorUnavailable } from '../tests/support/moddable-sim.ts';
 import { startTestService, TEST_FACTORY_TOKEN } from '../tests/support/service.ts';
 import { benchArgs, formatTable, log } from './support.ts';
 
@@ -133,7 +134,7 @@ function print(r: Report): void {
 }
 
 const args = benchArgs();
-const why = firmwareUnavailable();
+const why = simulatorUnavailable();
 if (why) {
   console.error(`bench:moddable needs the Moddable SDK's lin tools: ${why}`);
   console.error('Set MODDABLE to an SDK with build/bin/lin/release/{mcconfig,mcsim} built (see hosts/moddable/README.md).');

@@ -19,10 +19,11 @@ import { HttpRequester } from '../owner/http-requester.ts';
 import { OwnerAgent } from '../owner/agent.ts';
 import { createDefaultResolver } from '../protocols/did/resolver.ts';
 import { resetCrypto } from '../protocols/crypto/index.ts';
-import { firmwareUnavailable, runFirmware, type FirmwareRun } from './support/moddable-firmware.ts';
+import { runFirmware, type FirmwareRun } from './support/moddable-firmware.ts';
+import { simulatorUnavailable } from './support/moddable-sim.ts';
 import { startTestService, TEST_FACTORY_TOKEN } from './support/service.ts';
 
-const why = firmwareUnavailable();
+const why = simulatorUnavailable();
 
 describe('the firmware in the Moddable lin simulator', () => {
   it.skipIf(why !== undefined)(

@@ -107,11 +107,12 @@ export function createEcdhCache(maxEntries = 32): EcdhCache {
   const map = (): Map<string, Uint8Array> => (entries ??= new Map());
   return {
     get(key) {
-      const v = map().get(key);
+      const m = map();
+      const v = m.get(key);
       if (v !== undefined) {
         // Move to the most-recently-used end.
-        map().delete(key);
-        map().set(key, v);
+        m.delete(key);
+        m.set(key, v);
       }
       return v;
     },

@@ -25,7 +25,9 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HeapFigures } from '../../hosts/moddable/heap.ts';
-import { buildLin, copyFolders, freePort, launchSimulator, ROOT, simulatorUnavailable, sourceFolders, startXvfb, type LinBuild, type Simulator, type XDisplay } from './moddable-sim.ts';
+import { freePort } from '../../manufacturer/service/app.ts';
+import { buildLin, copyFolders, launchSimulator, simulatorUnavailable, sourceFolders, startXvfb, type LinBuild, type Simulator, type XDisplay } from './moddable-sim.ts';
+import { ROOT } from './spawn-node.ts';
 
 const NAME = 'ssiot';
 
@@ -112,9 +114,6 @@ export interface FirmwareRun {
   stop(): Promise<void>;
 }
 
-/** Why the firmware cannot run here (moddable-sim.ts), or undefined. */
-export const firmwareUnavailable = (env: NodeJS.ProcessEnv = process.env): string | undefined => simulatorUnavailable(env);
-
 /**
  * Copies the repository's manifest.json (with a private preference root)
  * and what its modules and the platform manifests name into `src`.
@@ -135,16 +134,6 @@ function prepare(src: string, prefs: string): string {
   return path;
 }
 
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...walk(p));
-    else out.push(p);
-  }
-  return out;
-}
-
 /** Sizes of the compiled modules by origin, and what the merged manifest preloads. */
 export function measureArchive(build: LinBuild, src: string): ArchiveFigures {
   const flat = JSON.parse(readFileSync(join(build.tmp, 'manifest_flat.json'), 'utf8')) as { modules: Record<string, string | string[]>; preload: string[] };
@@ -154,7 +143,7 @@ export function measureArchive(build: LinBuild, src: string): ArchiveFigures {
   const modules = { ...zero(), ours: zero(), npm: zero(), sdk: zero() };
   const preloaded = { count: 0, ours: 0, npm: 0, sdk: 0 };
   const preloads = (name: string): boolean => flat.preload.some((p) => p === name || (p.endsWith('/*') && name.startsWith(p.slice(0, -1))));
-  for (const file of walk(modulesDir).filter((f) => f.endsWith('.xsb'))) {
+  for (const file of readdirSync(modulesDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.xsb')).map((f) => join(modulesDir, f))) {
     const bytes = statSync(file).size;
     // `~.embedded/network/…` is how the build names `embedded:network/…`
     const name = relative(modulesDir, file).slice(0, -'.xsb'.length).replace(/^~\.([^/]+)\//, '$1:');
@@ -273,7 +262,7 @@ export async function runFirmware(o: RunFirmwareOptions): Promise<FirmwareRun> {
     rmSync(prefs, { recursive: true, force: true }); // factory-new
     for (const d of [src, out, prefs]) mkdirSync(d, { recursive: true });
     const manifest = prepare(src, prefs);
-    const localPort = o.localPort ?? (await freePort());
+    const localPort = o.localPort ?? (await freePort('127.0.0.1'));
     // the service names itself `localhost`; the device's HTTP client is given the address (no name lookup needed)
     const factoryUrl = o.service.url.replace(/^(https?:\/\/)localhost(?=[:/]|$)/, '$1127.0.0.1');
     const started = performance.now();
@@ -315,7 +304,7 @@ export async function runFirmware(o: RunFirmwareOptions): Promise<FirmwareRun> {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const why = firmwareUnavailable();
+  const why = simulatorUnavailable();
   if (why) {
     console.error(`the firmware cannot run here: ${why}`);
     process.exit(2);

@@ -20,7 +20,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { familyModules } from '../../hosts/moddable/modules.ts';
-import { buildLin, copyFolders, launchSimulator, ROOT, simulatorUnavailable, sourceFolders, startXvfb, type Simulator } from './moddable-sim.ts';
+import { buildLin, copyFolders, launchSimulator, simulatorUnavailable, sourceFolders, startXvfb, type Simulator } from './moddable-sim.ts';
+import { ROOT } from './spawn-node.ts';
 import { vectorsDir } from './setup-node.ts';
 
 const ENTRY = 'hosts/moddable/selftest/main.ts';

@@ -13,10 +13,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+import { dirname, join } from 'node:path';
+import { ROOT } from './spawn-node.ts';
 
 /**
  * Why a lin-simulator run cannot happen on this machine, or undefined when it
@@ -119,18 +117,6 @@ async function ensurePortFree(port: number, what: string): Promise<void> {
     const server = createServer();
     server.once('error', () => fail(new Error(`${what}: port ${port} is in use (another simulator?)`)));
     server.listen(port, '127.0.0.1', () => server.close(() => ok()));
-  });
-}
-
-/** A port nothing listens on right now (the kernel's pick). */
-export async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => ok(port));
-    });
   });
 }
 
